@@ -1,0 +1,133 @@
+"""Bearer tokens and role guards.
+
+Every route names its access with exactly one guard from this module: ``public``
+or ``roles(...)``. ``tests/api/test_guards.py`` walks every registered route and
+proves the guard refuses an anonymous and a wrong-role call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from huicui.roster.tables import StaffToken
+from huicui.vault import hash_token, new_token
+
+STAFF_ROLES = ("admin", "registrar", "reviewer", "auditor")
+DEVICE_ROLE = "device"
+STAFF_PREFIX = "hcs"
+DEVICE_PREFIX = "hcd"
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """Who is calling: a staff member or an enrolled device."""
+
+    kind: str  # "staff" | "device"
+    id: int
+    name: str
+    role: str
+    venue_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.name}#{self.id}"
+
+
+Resolver = Callable[[str], Awaitable[Principal | None]]
+
+
+async def _resolve_staff(token: str) -> Principal | None:
+    row = (
+        await StaffToken.select(
+            StaffToken.id,
+            StaffToken.name,
+            StaffToken.role,
+            StaffToken.revoked,
+            StaffToken.last_used_at,
+        )
+        .where(StaffToken.token_hash == hash_token(token))
+        .first()
+    )
+    if row is None or row["revoked"]:
+        return None
+    now = dt.datetime.now(dt.UTC)
+    last = row["last_used_at"]
+    # One write per token per few minutes is enough to show staff which tokens live.
+    if last is None or now - last > dt.timedelta(minutes=5):
+        await StaffToken.update({StaffToken.last_used_at: now}).where(StaffToken.id == row["id"])
+    return Principal(kind="staff", id=row["id"], name=row["name"], role=row["role"])
+
+
+# Token prefix → resolver. The device module adds its own at import.
+RESOLVERS: dict[str, Resolver] = {STAFF_PREFIX: _resolve_staff}
+
+
+async def authenticate(connection: ASGIConnection) -> Principal | None:
+    """The caller's principal, cached on the connection; ``None`` when anonymous."""
+    cached = connection.scope.get("state", {}).get("principal", "unset")
+    if cached != "unset":
+        return cached
+    header = connection.headers.get("authorization", "")
+    principal = None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() == "bearer" and 8 < len(token) < 200:
+        resolver = RESOLVERS.get(token.split("_", 1)[0])
+        if resolver is not None:
+            principal = await resolver(token)
+    connection.scope.setdefault("state", {})["principal"] = principal
+    return principal
+
+
+def principal_of(connection: ASGIConnection) -> Principal:
+    """The principal a guard already accepted (handlers call this)."""
+    principal = connection.scope.get("state", {}).get("principal")
+    if not isinstance(principal, Principal):
+        raise NotAuthorizedException("authentication required")
+    return principal
+
+
+def roles(*allowed: str) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
+    """A guard admitting callers whose role is in ``allowed``."""
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal = await authenticate(connection)
+        if principal is None:
+            raise NotAuthorizedException("A valid bearer token is required / 需要有效的令牌")
+        if principal.role not in allowed:
+            raise PermissionDeniedException(
+                f"role {principal.role!r} may not do this; allowed: {', '.join(allowed)}"
+            )
+
+    guard.roles = frozenset(allowed)  # type: ignore[attr-defined]
+    guard.__name__ = "roles_" + "_".join(allowed)
+    return guard
+
+
+async def public(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Explicitly open route (health, schema, JWKS, holder card pages)."""
+    return None
+
+
+public.roles = None  # type: ignore[attr-defined]
+
+ANY_STAFF = roles(*STAFF_ROLES)
+ADMIN = roles("admin")
+
+
+async def create_staff_token(name: str, role: str) -> tuple[str, int]:
+    """Create a staff token; returns (plain token shown once, id)."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}")
+    if not name.strip():
+        raise ValueError("a token needs a name (who holds it)")
+    token = new_token(STAFF_PREFIX)
+    rows = await StaffToken.insert(
+        StaffToken(name=name.strip(), role=role, token_hash=hash_token(token), prefix=token[:8])
+    ).returning(StaffToken.id)
+    return token, rows[0]["id"]

@@ -1,0 +1,46 @@
+"""``huicui memberships due|expire``: the roster's periodic review."""
+
+from __future__ import annotations
+
+import argparse
+
+from huicui.cli import run_async
+from huicui.http import parse_days
+
+
+async def due_cmd(args: argparse.Namespace) -> int:
+    from huicui.app import build_context
+    from huicui.memberships.service import list_memberships
+    from huicui.settings import load_settings
+
+    ctx = build_context(load_settings())
+    items, total = await list_memberships(
+        ctx, due_within_days=parse_days(args.within, "within"), limit=500
+    )
+    print(f"{total} 人的任期将在 {args.within} 内结束 / terms ending within {args.within}")
+    for m in items:
+        print(f"{m.id:>6}  {m.term_end}  {m.display_name}")
+    return 0
+
+
+async def expire_cmd(args: argparse.Namespace) -> int:
+    from huicui.app import build_context
+    from huicui.memberships.service import expire_lapsed
+    from huicui.settings import load_settings
+
+    ctx = build_context(load_settings())
+    expired = await expire_lapsed(ctx)
+    print(f"已到期 / expired: {len(expired)}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("memberships", help="名录复核 / roster review cycle")
+    msub = p.add_subparsers(dest="m_command", metavar="ACTION", required=True)
+    c = msub.add_parser(
+        "due", help="terms ending soon", epilog="example: huicui memberships due --within 30d"
+    )
+    c.add_argument("--within", default="30d", help="30d, 4w, 3m … (default 30d)")
+    c.set_defaults(func=run_async(due_cmd))
+    c = msub.add_parser("expire", help="mark lapsed terms expired (run daily)")
+    c.set_defaults(func=run_async(expire_cmd))

@@ -1,0 +1,82 @@
+"""``huicui setup``, ``huicui migrate`` and ``huicui serve``."""
+
+from __future__ import annotations
+
+import argparse
+
+from huicui.cli import run_async
+from huicui.settings import load_settings
+
+
+async def _migrate() -> None:
+    from huicui.db import migrate
+    from huicui.seed import seed_defaults
+
+    await migrate()
+    await seed_defaults()
+
+
+async def setup_cmd(args: argparse.Namespace) -> int:
+    from huicui.vault import create_dev_secrets
+
+    settings = load_settings()
+    made = create_dev_secrets(settings.secrets)
+    for path in made:
+        print(f"已创建开发密钥 / created development secret: {path}")
+    await _migrate()
+    print(f"数据库已就绪 / database ready: {settings.database.url.split('@')[-1]}")
+    return 0
+
+
+async def migrate_cmd(args: argparse.Namespace) -> int:
+    await _migrate()
+    print("迁移完成 / migrations applied")
+    return 0
+
+
+def serve_cmd(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    print(f"荟萃服务 / Huicui service on http://{host}:{port}")
+    print(f"  API 文档 / OpenAPI docs: http://{host}:{port}/schema")
+    print(
+        "  首个管理员令牌 / first admin token: "
+        ".venv/bin/huicui token create --role admin --name <你的名字>"
+    )
+    uvicorn.run(
+        "huicui.app:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=settings.server.log_level,
+        access_log=False,
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "setup",
+        help="开发环境初始化：密钥与迁移 / dev secrets and migrations",
+        description="Create missing development secrets under var/secrets "
+        "(never for production: give HUICUI_SECRETS_* there) and migrate.",
+    )
+    p.set_defaults(func=run_async(setup_cmd))
+    p = sub.add_parser(
+        "migrate",
+        help="运行数据库迁移 / apply migrations",
+        description="Apply every pending migration of the core and plugins. Safe to run again.",
+    )
+    p.set_defaults(func=run_async(migrate_cmd))
+    p = sub.add_parser(
+        "serve",
+        help="启动服务 / start the HTTP service",
+        description="Start the service with uvicorn. Several processes may "
+        "share one PostgreSQL database.",
+    )
+    p.add_argument("--host", help="default: server.host")
+    p.add_argument("--port", type=int, help="default: server.port")
+    p.set_defaults(func=serve_cmd)

@@ -1,0 +1,1 @@
+"""Directories: named rosters (the default is 荟萃北海) with a term and offered benefits."""

@@ -1,0 +1,1 @@
+"""Identities: one person each; personal data encrypted, hashed for duplicates, masked."""

@@ -1,0 +1,1 @@
+"""Memberships: identity × directory, through the state machine, four eyes on approval."""

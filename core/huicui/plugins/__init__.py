@@ -1,0 +1,1 @@
+"""The benefit plugin system (pluggy, project name ``huicui``)."""

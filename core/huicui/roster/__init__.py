@@ -1,0 +1,1 @@
+"""The roster: identities, directories, memberships, audit events and staff tokens."""

@@ -1,0 +1,157 @@
+"""Settings: defaults from ``config/huicui.toml``, each overridable by ``HUICUI_<SECTION>_<KEY>``.
+
+The defaults live in the Structs below so an installed service runs without the
+repository's ``config/`` folder; ``tests/test_settings.py`` proves the TOML file
+and these defaults agree, so the TOML is the readable copy of the truth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+class ProgramSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    code: str = "BH"
+    name_zh: str = "荟萃北海"
+    name_en: str = "Huicui Beihai"
+    timezone: str = "Asia/Shanghai"
+    default_term_days: int = 1095
+
+    def __post_init__(self) -> None:
+        if not (2 <= len(self.code) <= 4) or not self.code.isascii() or not self.code.isalnum():
+            raise ValueError("program.code must be 2-4 ASCII letters or digits")
+        if self.default_term_days < 1:
+            raise ValueError("program.default_term_days must be positive")
+
+
+class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    max_body_bytes: int = 5 * 1024 * 1024
+    log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError("server.port must be between 1 and 65535")
+
+
+class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    url: str = "sqlite:///var/huicui.sqlite3"
+    pool_size: int = 10  # PostgreSQL connections per process; 0 = one per query
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("database.url must start with sqlite:/// or postgresql://")
+
+
+class SecretsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    # Either the value itself (base64, for containers) or a file holding it.
+    data_key: str = ""
+    data_key_file: str = "var/secrets/data.key"
+    signing_passphrase: str = ""
+    signing_passphrase_file: str = "var/secrets/signing.pass"  # noqa: S105 (a path)
+
+
+class BundleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    lifetime_hours: int = 168
+    skew_seconds: int = 300
+
+
+class PluginSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    strict: bool = False
+    blocked: list[str] = msgspec.field(default_factory=list)
+
+
+class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    program: ProgramSettings = msgspec.field(default_factory=ProgramSettings)
+    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    secrets: SecretsSettings = msgspec.field(default_factory=SecretsSettings)
+    bundle: BundleSettings = msgspec.field(default_factory=BundleSettings)
+    plugins: PluginSettings = msgspec.field(default_factory=PluginSettings)
+    # Per-benefit overrides keyed by slug (limits, prices, hours); each plugin
+    # documents and validates its own keys.
+    benefits: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
+
+
+def _find_config_file(environ: dict[str, str]) -> Path | None:
+    explicit = environ.get("HUICUI_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise SettingsError(f"HUICUI_CONFIG points to {path}, which is not a file")
+        return path
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        candidate = folder / "config" / "huicui.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _env_value(raw: str, field_type: Any) -> Any:
+    # Lists and dicts come as JSON, or a list as comma-separated words.
+    text = raw.strip()
+    if text.startswith(("[", "{")):
+        return json.loads(text)
+    if getattr(field_type, "__origin__", None) is list or field_type == "list[str]":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
+
+
+def _apply_env(data: dict[str, Any], environ: dict[str, str]) -> None:
+    sections = {f.name: f.type for f in msgspec.structs.fields(Settings)}
+    for env_name, raw in environ.items():
+        if not env_name.startswith("HUICUI_") or env_name in {"HUICUI_CONFIG"}:
+            continue
+        rest = env_name[len("HUICUI_") :].lower()
+        section, _, key = rest.partition("_")
+        if section not in sections or section == "benefits" or not key:
+            continue
+        section_type = sections[section]
+        fields = {f.name: f.type for f in msgspec.structs.fields(section_type)}
+        if key not in fields:
+            raise SettingsError(
+                f"{env_name}: unknown setting {section}.{key}; known: " + ", ".join(sorted(fields))
+            )
+        try:
+            value = _env_value(raw, fields[key])
+        except json.JSONDecodeError as exc:
+            raise SettingsError(f"{env_name}: not valid JSON ({exc})") from exc
+        data.setdefault(section, {})[key] = value
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read the TOML defaults, apply ``HUICUI_*`` variables, validate.
+
+    Raises :class:`SettingsError` naming the offending setting, so start-up
+    stops with a message a person can act on.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    data: dict[str, Any] = {}
+    path = _find_config_file(environ)
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML ({exc})") from exc
+    _apply_env(data, environ)
+    try:
+        return msgspec.convert(data, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"bad setting: {exc}") from exc
+
+
+def defaults_as_dict() -> dict[str, Any]:
+    """The built-in defaults, as the TOML file should spell them."""
+    return msgspec.to_builtins(Settings())

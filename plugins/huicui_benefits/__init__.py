@@ -1,0 +1,1 @@
+"""Huicui built-in benefits."""

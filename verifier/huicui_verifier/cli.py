@@ -1,0 +1,372 @@
+"""``huicui-verify``: the verifier on a venue's device.
+
+One ``add_<name>`` function per subcommand registers its parser and handler, so a new
+subcommand is one function added to :data:`SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import msgspec
+
+from . import __version__
+from .bundle import Bundle, BundleError, load, normalize_fingerprint
+from .clock import local_text
+from .decide import Decision
+from .device import DeviceHome
+from .gate import check_and_record, resolve_benefit
+from .image import ImageError, read_qr
+from .reasons import REASONS
+from .render import decision_line, decision_lines
+from .sync import SyncError, enroll, sync
+
+EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
+
+DESCRIPTION = """\
+荟萃证书离线核验工具。在场所设备上读取持证人二维码（HB1），离线判定能否享受权益，
+先写入本地日志再显示结果，联网时上传记录并更新核验数据。
+
+Offline verifier for Huicui honor certificates. Reads the holder's QR code (HB1),
+decides offline whether the benefit applies, writes the decision to the local log
+before showing it, and uploads records and fetches newer data when online."""
+
+EPILOG = """\
+示例 / examples:
+  首次登记设备（令牌与指纹由办公室提供）/ enroll once (the office gives token and fingerprint):
+    huicui-verify enroll --server https://huicui.example.cn --token DEV-TOKEN --fingerprint 1A2B-...
+  无网络设备从U盘加载核验数据 / a device that is never online loads a bundle from a stick:
+    huicui-verify load /media/usb/bundle.cbor --pin-fingerprint 1A2B-...
+  核验一个二维码 / check one code:
+    huicui-verify check --text 'HB1:...' --benefit scenic
+    huicui-verify check --image photo.jpg --json
+  扫码枪连续核验（拒绝时响铃）/ keyboard-wedge scanner loop (bell on refusal):
+    huicui-verify scan --benefit ferry
+  联网同步 / sync when online:   huicui-verify sync
+  查看状态与日志 / status and log:   huicui-verify status ; huicui-verify log --limit 50
+
+退出码 / exit codes: 0 通过或成功 accepted/ok, 1 拒绝 refused, 2 错误 error.
+数据目录 / data folder: $HUICUI_VERIFIER_HOME（默认 default ~/.local/share/huicui-verifier）."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _err(zh: str, en: str) -> int:
+    print(f"错误 Error: {zh} / {en}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _home(args: argparse.Namespace) -> DeviceHome:
+    return DeviceHome(args.home)
+
+
+def _held(home: DeviceHome) -> Bundle | None:
+    return home.held_bundle(_now())
+
+
+# --- enroll -------------------------------------------------------------------------
+
+
+def _cmd_enroll(args: argparse.Namespace) -> int:
+    home = _home(args)
+    if home.pinned_key is not None and not args.force:
+        return _err("本设备已登记；重新登记请加 --force", "this device is already enrolled; add --force to enroll again")
+    try:
+        bundle = enroll(home, args.server, args.token, expected_fingerprint=args.fingerprint, now=_now())
+    except SyncError as exc:
+        return _err(f"登记失败（{exc.code}）", f"enrollment failed: {exc.detail}")
+    except BundleError as exc:
+        return _err(f"核验数据无效（{exc.code}）", f"bundle refused: {exc.detail}")
+    venue = bundle.venue
+    print(f"已登记 Enrolled: {venue.name_zh} / {venue.name_en} (venue {venue.id}), bundle v{bundle.version}")
+    print(f"核验数据签名密钥指纹 Bundle key fingerprint: {bundle.fingerprint}")
+    if args.fingerprint:
+        print("指纹与办公室提供的一致 / Fingerprint matches the one the office gave.")
+    else:
+        print("请与办公室显示的指纹逐字核对；不一致请立即停止使用并联系办公室。")
+        print("Compare it, character by character, with the fingerprint the office shows; if it differs, stop and call the office.")
+    return EXIT_OK
+
+
+def add_enroll(sub: argparse._SubParsersAction) -> None:
+    """``enroll``: fetch the first bundle with a device token and pin its key."""
+    p = sub.add_parser("enroll", help="登记设备 / enroll this device with the server",
+                       description="用设备令牌获取核验数据并固定其签名密钥。/ Fetch the bundle with the device token and pin its signing key.")
+    p.add_argument("--server", required=True, help="服务器地址 / server URL, e.g. https://huicui.example.cn")
+    p.add_argument("--token", required=True, help="设备令牌 / device token from the office")
+    p.add_argument("--fingerprint", help="办公室提供的密钥指纹 / key fingerprint the office showed (refuses on mismatch)")
+    p.add_argument("--force", action="store_true", help="重新登记 / enroll again, replacing the pinned key")
+    p.set_defaults(func=_cmd_enroll)
+
+
+# --- load ---------------------------------------------------------------------------
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    home = _home(args)
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        return _err("无法读取文件", f"cannot read {args.file}: {exc}")
+    pinned = home.pinned_key
+    held = home.state().get("bundle_version")
+    try:
+        if pinned is None:
+            if not args.pin_fingerprint:
+                return _err("本设备未登记：请加 --pin-fingerprint 指纹", "device not enrolled: give --pin-fingerprint FP")
+            bundle = load(data, pinned_key=None, held_version=held, now=_now())
+            if bundle.fingerprint != normalize_fingerprint(args.pin_fingerprint):
+                return _err("密钥指纹不一致，已拒绝", f"key fingerprint {bundle.fingerprint} does not match; refused")
+        else:
+            bundle = load(data, pinned_key=pinned, held_version=held, now=_now())
+    except BundleError as exc:
+        return _err(f"核验数据被拒绝（{exc.code}）", f"bundle refused ({exc.code}): {exc.detail}")
+    home.save_bundle(bundle, etag=None)
+    print(f"已加载 Loaded: bundle v{bundle.version}, {bundle.venue.name_zh} / {bundle.venue.name_en}, "
+          f"有效期至 valid until {local_text(bundle.payload.exp, bundle.payload.tz)}")
+    if bundle.expired:
+        print("⚠ 此核验数据已过期 / This bundle has already expired")
+    return EXIT_OK
+
+
+def add_load(sub: argparse._SubParsersAction) -> None:
+    """``load``: take a bundle file carried on a stick."""
+    p = sub.add_parser("load", help="从文件加载核验数据 / load a bundle file",
+                       description="加载随身携带的核验数据文件，必须由已固定的密钥签名。/ Load a bundle file; it must be signed by the pinned key.")
+    p.add_argument("file", help="核验数据文件 / bundle file (application/cbor)")
+    p.add_argument("--pin-fingerprint", metavar="FP",
+                   help="未登记设备：固定指纹为 FP 的密钥 / on a never-enrolled device, pin the key with this fingerprint")
+    p.set_defaults(func=_cmd_load)
+
+
+# --- check and scan -----------------------------------------------------------------
+
+
+def _decision_json(d: Decision) -> str:
+    data = msgspec.to_builtins(d)
+    data["staff_check"] = d.staff_check
+    return msgspec.json.encode(data).decode()
+
+
+def _open_for_decisions(args: argparse.Namespace) -> tuple[DeviceHome, Bundle | None, int | None]:
+    home = _home(args)
+    bundle = _held(home)
+    return home, bundle, resolve_benefit(bundle, args.benefit)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    try:
+        home, bundle, benefit = _open_for_decisions(args)
+    except BundleError as exc:
+        return _err(f"本机核验数据无效（{exc.code}）", f"held bundle refused: {exc.detail}")
+    except ValueError as exc:
+        return _err("未知权益", str(exc))
+    if bundle is None:
+        zh, en = REASONS["no_bundle"]
+        return _err(zh, en)
+    if args.image:
+        try:
+            text = read_qr(args.image)
+        except ImageError as exc:
+            return _err("图片中未识别到二维码" if exc.code == "no_code_found" else "无法读取图片", f"{exc.code}: {exc.detail}")
+    else:
+        text = args.text
+    with home.open_log() as log:
+        decision = check_and_record(text, bundle=bundle, log=log, benefit=benefit, now=_now())
+    if args.json:
+        print(_decision_json(decision))
+    else:
+        print("\n".join(decision_lines(decision, bundle.payload.tz)))
+    return EXIT_OK if decision.accepted else EXIT_REFUSED
+
+
+def add_check(sub: argparse._SubParsersAction) -> None:
+    """``check``: decide one code given as text or as an image."""
+    p = sub.add_parser("check", help="核验一个二维码 / check one code",
+                       description="离线核验一个证书二维码。退出码 0 通过、1 拒绝、2 错误。/ Decide one certificate offline. Exit 0 accepted, 1 refused, 2 error.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text", help="二维码文本 / the code's text (HB1:...)")
+    src.add_argument("--image", metavar="PATH", help="含二维码的图片 / an image holding the code")
+    p.add_argument("--benefit", metavar="SLUG|CODE", help="要核验的权益 / benefit to redeem (default: the one this venue honors)")
+    p.add_argument("--json", action="store_true", help="输出 JSON / print the decision as JSON")
+    p.set_defaults(func=_cmd_check)
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    try:
+        home, bundle, benefit = _open_for_decisions(args)
+    except BundleError as exc:
+        return _err(f"本机核验数据无效（{exc.code}）", f"held bundle refused: {exc.detail}")
+    except ValueError as exc:
+        return _err("未知权益", str(exc))
+    print("请扫码（Ctrl-D 结束）/ Scan codes (Ctrl-D to stop)", file=sys.stderr, flush=True)
+    seen_mtime = _mtime(home.bundle_file)
+    with home.open_log() as log:
+        for line in sys.stdin:
+            text = line.rstrip("\r\n")
+            if not text:
+                continue
+            mtime = _mtime(home.bundle_file)
+            if mtime != seen_mtime:  # a sync in another process brought a newer bundle
+                try:
+                    bundle, seen_mtime = _held(home), mtime
+                except BundleError:
+                    pass  # keep deciding with the bundle already in memory
+            decision = check_and_record(text, bundle=bundle, log=log, benefit=benefit, now=_now())
+            out = decision_line(decision)
+            if args.json:
+                out = _decision_json(decision)
+            sys.stdout.write(("" if decision.accepted else "\a") + out + "\n")
+            sys.stdout.flush()
+    return EXIT_OK
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def add_scan(sub: argparse._SubParsersAction) -> None:
+    """``scan``: one decision line per line read from a keyboard-wedge scanner."""
+    p = sub.add_parser("scan", help="扫码枪连续核验 / decide each scanned line",
+                       description="从标准输入逐行读取（扫码枪模拟键盘），每行输出一个结果，拒绝时响铃，读到文件结束退出。"
+                                   "/ Read lines from stdin (keyboard-wedge scanner), print one decision per line, ring the bell on refusal, stop at end of input.")
+    p.add_argument("--benefit", metavar="SLUG|CODE", help="要核验的权益 / benefit to redeem")
+    p.add_argument("--json", action="store_true", help="每行输出 JSON / one JSON decision per line")
+    p.set_defaults(func=_cmd_scan)
+
+
+# --- sync, log, status --------------------------------------------------------------
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    home = _home(args)
+    try:
+        result = sync(home, now=_now())
+    except SyncError as exc:
+        return _err(f"同步失败（{exc.code}）", f"sync failed: {exc.detail}")
+    up = result.upload
+    print(f"已上传 Uploaded: {up.sent}（新 new {up.new}，已有 known {up.known}），待上传 pending {up.remaining}")
+    if up.error:
+        print(f"⚠ 部分记录未上传，稍后重试 / some records wait for the next sync: {up.error}")
+    if result.bundle_updated:
+        print(f"核验数据已更新 Bundle updated: v{result.bundle_version}")
+    else:
+        print(f"核验数据已是最新 Bundle up to date: v{result.bundle_version}")
+    return EXIT_OK if not up.error else EXIT_ERROR
+
+
+def add_sync(sub: argparse._SubParsersAction) -> None:
+    """``sync``: upload the log, fetch a newer bundle."""
+    p = sub.add_parser("sync", help="上传记录并更新核验数据 / upload records and fetch a newer bundle")
+    p.set_defaults(func=_cmd_sync)
+
+
+def _cmd_log(args: argparse.Namespace) -> int:
+    home = _home(args)
+    with home.open_log() as log:
+        rows = log.recent(args.limit)
+    for r in rows:
+        mark = "通过 accept" if r["decision"] == "accept" else "拒绝 refuse"
+        up = "已上传 uploaded" if r["uploaded"] else "待上传 pending"
+        print(f"{local_text(r['at'])}  {mark:<11} {r['reason']:<16} cti={r['cti'] or '-':<16} "
+              f"benefit={r['benefit']} venue={r['venue']}  {up}")
+    if not rows:
+        print("日志为空 / The log is empty")
+    return EXIT_OK
+
+
+def add_log(sub: argparse._SubParsersAction) -> None:
+    """``log``: show the latest decisions."""
+    p = sub.add_parser("log", help="查看核验日志 / show recent decisions")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="条数 / how many (default 20)")
+    p.set_defaults(func=_cmd_log)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    home = _home(args)
+    now = _now()
+    now_ts = int(now.timestamp())
+    try:
+        bundle = home.held_bundle(now)
+    except BundleError as exc:
+        return _err(f"本机核验数据无效（{exc.code}）", f"held bundle refused: {exc.detail}")
+    with home.open_log() as log:
+        pending, total = log.pending_count(), log.count()
+    print(f"数据目录 Home: {home.path}")
+    print(f"服务器 Server: {home.server or '-（未联网登记 not enrolled online）'}")
+    if bundle is None:
+        zh, en = REASONS["no_bundle"]
+        print(f"核验数据 Bundle: {zh} / {en}")
+    else:
+        p = bundle.payload
+        age_h = (now_ts - p.iat) / 3600
+        print(f"核验数据 Bundle: v{p.version} · {p.program_name.zh} / {p.program_name.en} · "
+              f"{bundle.venue.name_zh} / {bundle.venue.name_en} (venue {bundle.venue.id})")
+        print(f"签发 Issued: {local_text(p.iat, p.tz)}（{age_h:.1f} 小时前 hours ago）")
+        stale = bundle.is_stale(now_ts)
+        state = "已过期 EXPIRED" if stale else "有效 valid"
+        print(f"到期 Expires: {local_text(p.exp, p.tz)} · {state} · 过期策略 fail mode: {bundle.venue.fail_mode}")
+        print(f"吊销数 Revoked certificates: {len(bundle.revoked)} · 密钥指纹 Key fingerprint: {bundle.fingerprint}")
+        if now_ts < p.iat - p.skew:
+            print("⚠ 设备时间早于核验数据签发时间，请校准时钟 / Device clock is behind the bundle: set the clock")
+        else:
+            print(f"时钟 Clock: {local_text(now_ts, p.tz)}（不早于签发时间 not behind the bundle）")
+    print(f"日志 Log: {total} 条 decisions · 待上传 pending upload: {pending}")
+    return EXIT_OK
+
+
+def add_status(sub: argparse._SubParsersAction) -> None:
+    """``status``: bundle version and age, expiry, pending uploads, clock."""
+    p = sub.add_parser("status", help="设备状态 / device status")
+    p.set_defaults(func=_cmd_status)
+
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_enroll,
+    add_load,
+    add_check,
+    add_scan,
+    add_sync,
+    add_log,
+    add_status,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser; each entry of :data:`SUBCOMMANDS` adds one subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="huicui-verify",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"huicui-verify {__version__}")
+    parser.add_argument("--home", metavar="DIR", default=None,
+                        help="数据目录 / data folder (default $HUICUI_VERIFIER_HOME or ~/.local/share/huicui-verifier)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``huicui-verify``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

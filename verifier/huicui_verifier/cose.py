@@ -1,0 +1,118 @@
+"""COSE_Sign1 (RFC 9052 §4.2) with EdDSA, as both HB1 certificates and bundles use it.
+
+Only the one shape Huicui signs is accepted: tag 18, protected header exactly
+``{1: -8, 4: kid}`` with a 4-byte kid, an empty unprotected header, an attached payload
+and a 64-byte signature. Anything else is refused rather than interpreted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from . import cbor_check
+
+COSE_SIGN1_TAG = 18
+ALG_EDDSA = -8
+HEADER_ALG = 1
+HEADER_KID = 4
+KID_LENGTH = 4
+
+
+class CoseError(ValueError):
+    """A COSE_Sign1 that is not the shape Huicui signs."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1:
+    """The four parts of a parsed COSE_Sign1; nothing here is verified yet."""
+
+    protected: bytes
+    kid: bytes
+    payload: bytes
+    signature: bytes
+
+
+def protected_header(kid: bytes) -> bytes:
+    """The serialized protected header ``{1: -8, 4: kid}``."""
+    if len(kid) != KID_LENGTH:
+        raise ValueError(f"kid must be exactly {KID_LENGTH} bytes, got {len(kid)}")
+    return cbor_check.dumps({HEADER_ALG: ALG_EDDSA, HEADER_KID: bytes(kid)})
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    """The bytes that are signed: ``["Signature1", protected, b"", payload]``."""
+    return cbor_check.dumps(["Signature1", protected, b"", payload])
+
+
+def sign(payload: bytes, private_key: Ed25519PrivateKey, kid: bytes) -> bytes:
+    """Return the CBOR bytes of a tagged COSE_Sign1 over ``payload``."""
+    protected = protected_header(kid)
+    signature = private_key.sign(sig_structure(protected, payload))
+    return cbor_check.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+
+
+def parse(data: bytes, *, max_depth: int = 4) -> Sign1:
+    """Parse a tagged COSE_Sign1, raising :class:`CoseError` for anything off-shape."""
+    try:
+        obj = cbor_check.loads(data, max_depth=max_depth, top_tags=frozenset({COSE_SIGN1_TAG}))
+    except cbor_check.CBORCheckError as exc:
+        raise CoseError(f"not CBOR: {exc}") from None
+    if not isinstance(obj, cbor2.CBORTag) or obj.tag != COSE_SIGN1_TAG:
+        raise CoseError("not a COSE_Sign1: tag 18 expected")
+    parts = obj.value
+    if not cbor_check.is_array(parts) or len(parts) != 4:
+        raise CoseError("COSE_Sign1 must be an array of four items")
+    protected, unprotected, payload, signature = parts
+    if not isinstance(protected, bytes):
+        raise CoseError("protected header must be a byte string")
+    if not cbor_check.is_map(unprotected):
+        raise CoseError("unprotected header must be a map")
+    if len(unprotected):
+        raise CoseError("unprotected header must be empty")
+    if not isinstance(payload, bytes):
+        raise CoseError("payload must be an attached byte string")
+    if not isinstance(signature, bytes) or len(signature) != 64:
+        raise CoseError("signature must be a 64-byte string")
+    kid = _read_protected(protected)
+    return Sign1(protected=protected, kid=kid, payload=payload, signature=signature)
+
+
+def _read_protected(protected: bytes) -> bytes:
+    try:
+        header = cbor_check.loads(protected, max_depth=1)
+    except cbor_check.CBORCheckError as exc:
+        raise CoseError(f"protected header is not CBOR: {exc}") from None
+    if not cbor_check.is_map(header):
+        raise CoseError("protected header must be a map")
+    if HEADER_ALG not in header:
+        raise CoseError("protected header has no algorithm")
+    alg = header[HEADER_ALG]
+    if type(alg) is not int or alg != ALG_EDDSA:
+        raise CoseError(f"unsupported algorithm {alg!r}: only EdDSA (-8)")
+    kid = header.get(HEADER_KID)
+    if kid is None:
+        raise CoseError("protected header has no kid")
+    if not isinstance(kid, bytes) or len(kid) != KID_LENGTH:
+        raise CoseError(f"kid must be a {KID_LENGTH}-byte string")
+    extra = set(header) - {HEADER_ALG, HEADER_KID}
+    if extra:
+        raise CoseError(f"protected header has unexpected labels {sorted(extra, key=repr)}")
+    return kid
+
+
+def verify(sign1: Sign1, public_key: Ed25519PublicKey | bytes) -> bool:
+    """True when the signature is valid for ``public_key`` (an Ed25519 key or its 32 raw bytes)."""
+    if isinstance(public_key, (bytes, bytearray)):
+        try:
+            public_key = Ed25519PublicKey.from_public_bytes(bytes(public_key))
+        except ValueError:
+            return False
+    try:
+        public_key.verify(sign1.signature, sig_structure(sign1.protected, sign1.payload))
+    except InvalidSignature:
+        return False
+    return True

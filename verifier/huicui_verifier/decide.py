@@ -1,0 +1,214 @@
+"""The offline decision: one scanned text, one bundle, one answer with its reason.
+
+The checks run in a fixed order (``docs/verifier.md`` explains why each sits where it
+does); the first that fails names the refusal. Pure: the caller supplies the clock and
+the device's own history, and records the decision before showing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import msgspec
+
+from . import hb1
+from .bundle import Bundle
+from .clock import local_text, require_aware
+from .policy import BenefitInfo, evaluate
+from .reasons import REASONS, STAFF_CHECK, WARNINGS
+
+__all__ = ["REASONS", "Decision", "HistoryLookup", "Notice", "decide", "select_benefit"]
+
+HistoryLookup = Callable[[str, int], Sequence[tuple[int, int]]]
+"""``(cti hex, benefit code) -> [(epoch seconds, venue id), ...]`` of earlier accepted uses."""
+
+
+class Notice(msgspec.Struct, frozen=True):
+    """A warning shown with a decision (it does not change the answer)."""
+
+    code: str
+    message_zh: str
+    message_en: str
+
+
+class Decision(msgspec.Struct, frozen=True, kw_only=True):
+    """The answer shown at the gate and written to the log.
+
+    ``message_zh``/``message_en`` are what staff read first; ``detail_*`` add the
+    specifics (a limit's count, the expiry date). Holder fields are filled only once the
+    signature has verified, so a forged code never puts a name on the screen.
+    """
+
+    accepted: bool
+    reason: str
+    message_zh: str
+    message_en: str
+    at: int
+    detail_zh: str = ""
+    detail_en: str = ""
+    name: str | None = None
+    id_last4: str | None = None
+    benefit: int | None = None
+    benefit_slug: str | None = None
+    benefit_name_zh: str | None = None
+    benefit_name_en: str | None = None
+    effect_zh: str = ""
+    effect_en: str = ""
+    companions: int = 0
+    policy_message_zh: str = ""
+    policy_message_en: str = ""
+    staff_check_zh: str = ""
+    staff_check_en: str = ""
+    warnings: tuple[Notice, ...] = ()
+    cti: str | None = None
+    kid: str | None = None
+    cert_exp: int | None = None
+    venue_id: int | None = None
+    bundle_version: int | None = None
+
+    @property
+    def staff_check(self) -> str:
+        """Both languages of the staff check, e.g. ``核对姓名与证件后四位 / Check name …``."""
+        return f"{self.staff_check_zh} / {self.staff_check_en}" if self.staff_check_zh else ""
+
+
+def _notice(code: str) -> Notice:
+    zh, en = WARNINGS[code]
+    return Notice(code=code, message_zh=zh, message_en=en)
+
+
+def select_benefit(
+    requested: int | None, held: Sequence[int], honored: Sequence[int]
+) -> tuple[int | None, str | None]:
+    """Choose the benefit to redeem, or name the refusal.
+
+    Returns ``(code, None)`` or ``(code_or_None, reason)``. With no request the lowest
+    code that is both held and honored here is used (the only one, at most venues).
+    """
+    if requested is not None:
+        if requested not in held:
+            return requested, "benefit_not_held"
+        if requested not in honored:
+            return requested, "not_honored"
+        return requested, None
+    both = sorted(set(held) & set(honored))
+    if both:
+        return both[0], None
+    return None, ("benefit_not_held" if honored else "not_honored")
+
+
+def decide(
+    text: str,
+    *,
+    bundle: Bundle | None,
+    benefit: int | None,
+    now: datetime,
+    history_lookup: HistoryLookup,
+) -> Decision:
+    """Decide one scan offline.
+
+    Order: decode → stale bundle (fail-closed venues) → known key → signature → validity
+    window (± the bundle's skew) → revoked → benefit held → honored here → opening hours
+    → limits → accept. Never raises for any ``text``; ``now`` must be aware.
+    """
+    now_ts = require_aware(now)
+    base: dict = {"at": now_ts}
+    warnings: list[Notice] = []
+
+    def refuse(reason: str, detail_zh: str = "", detail_en: str = "", **extra: object) -> Decision:
+        zh, en = REASONS[reason]
+        return Decision(
+            accepted=False,
+            reason=reason,
+            message_zh=zh,
+            message_en=en,
+            detail_zh=detail_zh,
+            detail_en=detail_en,
+            warnings=tuple(warnings),
+            **{**base, **extra},
+        )
+
+    if bundle is None:
+        return refuse("no_bundle")
+    payload = bundle.payload
+    base.update(venue_id=payload.venue.id, bundle_version=payload.version)
+
+    try:
+        decoded = hb1.decode(text)
+    except hb1.HB1Error as exc:
+        return refuse(exc.reason, "", exc.detail)
+    claims = decoded.claims
+    base.update(cti=claims.cti.hex(), kid=decoded.kid.hex())
+
+    if bundle.is_stale(now_ts):
+        if payload.venue.fail_mode == "closed":
+            return refuse("stale_bundle", f"有效期至 {local_text(payload.exp, payload.tz)}",
+                          f"bundle expired {local_text(payload.exp, payload.tz)}")
+        warnings.append(_notice("stale_bundle"))
+    if now_ts < payload.iat - payload.skew:
+        warnings.append(_notice("clock_behind"))
+
+    key = bundle.keys.get(decoded.kid)
+    if key is None:
+        return refuse("unknown_key", "", f"kid {decoded.kid.hex()} is not in bundle {payload.version}")
+    if key.state == "compromised":
+        return refuse("key_compromised", "", f"kid {decoded.kid.hex()} is marked compromised")
+    if not hb1.verify(decoded, key.pub):
+        return refuse("bad_signature")
+
+    base.update(name=claims.name, id_last4=claims.id_last4, cert_exp=claims.exp)
+    skew = payload.skew
+    if claims.iss != payload.program:
+        return refuse("unknown_key", "", f"issued by program {claims.iss!r}, this bundle is {payload.program!r}")
+    if claims.iat < key.nbf - skew or (key.exp is not None and claims.iat > key.exp + skew):
+        return refuse("unknown_key", "", "the key was not in service when this certificate was issued")
+
+    if now_ts < claims.iat - skew:
+        when = local_text(claims.iat, payload.tz)
+        return refuse("not_yet_valid", f"生效时间 {when}", f"valid from {when}")
+    if now_ts >= claims.exp + skew:
+        when = local_text(claims.exp, payload.tz)
+        return refuse("expired", f"有效期至 {when}", f"expired {when}")
+    if claims.cti in bundle.revoked:
+        return refuse("revoked")
+
+    code, problem = select_benefit(benefit, claims.benefits, payload.venue.benefits)
+    info: BenefitInfo | None = bundle.benefits.get(code) if code is not None else None
+    if info is not None:
+        base.update(benefit=code, benefit_slug=info.slug, benefit_name_zh=info.name_zh, benefit_name_en=info.name_en)
+    elif code is not None:
+        base.update(benefit=code)
+    if problem is None and info is None:
+        problem = "not_honored"
+    if problem is not None:
+        return refuse(problem)
+    assert info is not None and code is not None
+
+    outcome = evaluate(
+        info.policy,
+        now=now,
+        history=history_lookup(claims.cti.hex(), code),
+        venue_id=payload.venue.id,
+        tz=payload.tz,
+    )
+    base.update(
+        effect_zh=outcome.effect_zh,
+        effect_en=outcome.effect_en,
+        policy_message_zh=outcome.message_zh,
+        policy_message_en=outcome.message_en,
+    )
+    if not outcome.allowed:
+        return refuse(outcome.reason, outcome.detail_zh, outcome.detail_en)
+
+    return Decision(
+        accepted=True,
+        reason="ok",
+        message_zh=f"通过：{info.name_zh}，{outcome.effect_zh}",
+        message_en=f"Accepted: {info.name_en}, {outcome.effect_en}",
+        companions=outcome.companions,
+        staff_check_zh=STAFF_CHECK[0],
+        staff_check_en=STAFF_CHECK[1],
+        warnings=tuple(warnings),
+        **base,
+    )
