@@ -199,3 +199,30 @@ async def tokens(db) -> Tokens:
                       ("reviewer2", "reviewer"), ("auditor", "auditor")):
         out[who], _ = await create_staff_token(f"test-{who}", role)
     return out
+
+
+@pytest.fixture
+async def device_headers(client, tokens) -> dict[str, str]:
+    """Bearer headers of an enrolled device (role ``device``), enrolled through the API.
+
+    Skips when the devices feature is not installed (no ``hcd`` resolver in
+    ``huicui.auth.RESOLVERS``) or enrolment through the API fails.
+    """
+    from huicui.auth import DEVICE_PREFIX, RESOLVERS
+
+    if DEVICE_PREFIX not in RESOLVERS:
+        pytest.skip("no device tokens: huicui.auth.RESOLVERS has no 'hcd' resolver")
+    admin = tokens.h("admin")
+    steps = (
+        ("/api/v1/partners", lambda _: {"name_zh": "测试合作方"}),
+        ("/api/v1/venues", lambda prev: {"partner_id": prev["id"], "name_zh": "测试柜台",
+                                         "kind": "counter"}),
+        ("/api/v1/devices", lambda prev: {"venue_id": prev["id"], "name": "test-device"}),
+    )
+    previous: dict = {}
+    for path, body in steps:
+        r = await client.post(path, json=body(previous), headers=admin)
+        if r.status_code >= 300:
+            pytest.skip(f"could not enrol a test device via {path}: {r.status_code} {r.text[:200]}")
+        previous = r.json()
+    return {"Authorization": f"Bearer {previous['token']}"}

@@ -21,6 +21,7 @@ from huicui.context import Context
 from huicui.db import connection_pool
 from huicui.directories.controller import DirectoryController
 from huicui.errors import EXCEPTION_HANDLERS
+from huicui.http import InputGuardMiddleware
 from huicui.identities.controller import IdentityController
 from huicui.memberships.controller import MembershipController
 from huicui.settings import Settings, load_settings
@@ -35,7 +36,16 @@ async def health(state: State) -> dict[str, object]:
 
     await Directory.count()
     ctx: Context = state.ctx
-    return {"status": "ok", "version": __version__, "program": ctx.settings.program.code}
+    out: dict[str, object] = {
+        "status": "ok",
+        "version": __version__,
+        "program": ctx.settings.program.code,
+    }
+    if ctx.plugins is not None:
+        # Counts only: which plugin failed and why is for staff (GET /api/v1/benefits/plugins).
+        report = ctx.plugins.report()
+        out["plugins"] = {"loaded": len(report.loaded), "failed": len(report.failed)}
+    return out
 
 
 def build_context(settings: Settings) -> Context:
@@ -71,15 +81,20 @@ def create_app(settings: Settings | None = None, *, plugins: object | None = Non
         from piccolo.engine.finder import engine_finder
 
         async with connection_pool(engine_finder(), settings.database.pool_size):
+            from huicui.issuance.keys import ensure_keys_at_startup
+
+            await ensure_keys_at_startup(ctx)
             yield
 
-    extra_handlers = ctx.plugins.route_handlers() if ctx.plugins is not None else []
+    extra_handlers = ctx.plugins.route_handlers(ctx) if ctx.plugins is not None else []
     return Litestar(
         route_handlers=[*core_route_handlers(), *extra_handlers],
         state=State({"ctx": ctx}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.server.max_body_bytes,
+        # Refuses NUL characters, non-UTF-8 or too deep JSON, wrong media types (400/415/422).
+        middleware=[InputGuardMiddleware()],
         openapi_config=OpenAPIConfig(
             title="Huicui 荟萃 API",
             version=__version__,
@@ -94,7 +109,9 @@ def create_app(settings: Settings | None = None, *, plugins: object | None = Non
         ),
         logging_config=LoggingConfig(
             root={"level": settings.server.log_level.upper(), "handlers": ["queue_listener"]},
-            log_exceptions="always",
+            # Refusals (4xx) are answers, not incidents; unexpected errors are logged by
+            # huicui.errors without their message (it might quote personal data).
+            log_exceptions="debug",
         ),
         debug=False,
     )

@@ -16,6 +16,8 @@ from huicui.settings import DatabaseSettings
 # ``huicui_piccolo_apps`` hook (see huicui.plugins).
 CORE_APPS = [
     "huicui.roster.piccolo_app",
+    "huicui.issuance.piccolo_app",
+    "huicui.venues.piccolo_app",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -59,6 +60,21 @@ class FourEyesViolation(HuicuiError):
 class Forbidden(HuicuiError):
     status = 403
     code = "forbidden"
+
+
+class BadRequest(HuicuiError):
+    status = 400
+    code = "bad_request"
+
+
+class TooLarge(HuicuiError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(HuicuiError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 def problem(
@@ -122,8 +138,10 @@ def _http_handler(_: Request, exc: HTTPException) -> Response:
 
 
 def _unexpected_handler(_: Request, exc: Exception) -> Response:
-    # Log the type only: messages of unexpected errors might carry personal data.
-    log.exception("unexpected %s", type(exc).__name__)
+    # Log the type and where it happened, never the message: messages of unexpected
+    # errors (a database driver's, say) might quote personal data.
+    where = "".join(traceback.format_tb(exc.__traceback__)[-8:])
+    log.error("unexpected %s\n%s", type(exc).__name__, where)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal_error",
@@ -145,6 +163,7 @@ EXCEPTION_HANDLERS = {
 __all__ = [
     "EXCEPTION_HANDLERS",
     "PROBLEM_MEDIA_TYPE",
+    "BadRequest",
     "Conflict",
     "Forbidden",
     "FourEyesViolation",
@@ -153,5 +172,7 @@ __all__ = [
     "InvalidInput",
     "MediaType",
     "NotFound",
+    "TooLarge",
+    "UnsupportedMediaType",
     "problem",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,17 @@ class SecretsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     signing_passphrase_file: str = "var/secrets/signing.pass"  # noqa: S105 (a path)
 
 
+class RosterSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    import_max_bytes: int = 32 * 1024 * 1024  # an uploaded roster file larger than this: 413
+    import_max_rows: int = 200_000
+
+    def __post_init__(self) -> None:
+        if self.import_max_bytes < 1024:
+            raise ValueError("roster.import_max_bytes must be at least 1024")
+        if self.import_max_rows < 1:
+            raise ValueError("roster.import_max_rows must be positive")
+
+
 class BundleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     lifetime_hours: int = 168
     skew_seconds: int = 300
@@ -78,6 +90,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     secrets: SecretsSettings = msgspec.field(default_factory=SecretsSettings)
+    roster: RosterSettings = msgspec.field(default_factory=RosterSettings)
     bundle: BundleSettings = msgspec.field(default_factory=BundleSettings)
     plugins: PluginSettings = msgspec.field(default_factory=PluginSettings)
     # Per-benefit overrides keyed by slug (limits, prices, hours); each plugin
@@ -149,7 +162,28 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     try:
         return msgspec.convert(data, Settings, strict=False)
     except msgspec.ValidationError as exc:
-        raise SettingsError(f"bad setting: {exc}") from exc
+        raise SettingsError(_explain(exc, environ, path)) from exc
+
+
+_AT = re.compile(r"at `\$\.([a-z_]+)(?:\.([a-z_]+))?")
+
+
+def _explain(exc: msgspec.ValidationError, environ: dict[str, str], path: Path | None) -> str:
+    """Name the setting, and the variable or file it came from, in a validation error."""
+    message = str(exc)
+    match = _AT.search(message)
+    if not match:
+        return f"bad setting: {message}"
+    section, key = match.group(1), match.group(2)
+    if key is None:
+        # __post_init__ errors point at the section; their text names the key.
+        named = re.search(rf"\b{section}\.([a-z_]+)", message)
+        key = named.group(1) if named else None
+    setting = f"{section}.{key}" if key else section
+    source = str(path) if path else "defaults"
+    if key and (env := f"HUICUI_{section}_{key}".upper()) in environ:
+        source = env
+    return f"bad setting {setting} (from {source}): {message}"
 
 
 def defaults_as_dict() -> dict[str, Any]:

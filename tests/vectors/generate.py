@@ -1,4 +1,4 @@
-"""Generate the HB1 test vectors in ``tests/vectors/hb1/`` (deterministic: fixed seeds, fixed times).
+"""Generate the HB1 test vectors in ``tests/vectors/hb1/`` (fixed seeds and times).
 
 Run ``python tests/vectors/generate.py`` after changing the format or the decision; a
 test fails while the committed files differ from what this script writes. Each vector is
@@ -13,13 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from huicui_verifier import base45, bundle, cose, hb1, revocations
 from huicui_verifier.policy import BenefitInfo, Hours, Limit, Policy
 
@@ -47,12 +46,19 @@ KID_UNKNOWN = bytes.fromhex("a10000ff")
 
 DAY = 86400
 # Monday 2026-03-02 10:00 in Asia/Shanghai (02:00 UTC): inside the scenic spot's hours.
-T0 = int(datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc).timestamp())
+T0 = int(datetime(2026, 3, 2, 2, 0, tzinfo=UTC).timestamp())
 CERT_IAT = T0 - 30 * DAY
 CERT_EXP = T0 + 335 * DAY
 RETIRED_UNTIL = T0 - 60 * DAY
 
 ALL_BENEFITS = tuple(range(1, 11))
+
+
+def at(ts: int) -> datetime:
+    """An aware datetime for epoch seconds."""
+    return datetime.fromtimestamp(ts, UTC)
+
+
 CTI = bytes.fromhex("0123456789abcdef")
 REVOKED_CTI = bytes.fromhex("7e7e7e7e00000001")
 
@@ -62,29 +68,109 @@ REVOKED_CTI = bytes.fromhex("7e7e7e7e00000001")
 def benefit_table() -> tuple[BenefitInfo, ...]:
     """The ten benefits of DESIGN.md with plausible policies."""
 
-    def b(code: int, slug: str, zh: str, en: str, cat: str, kinds: tuple[str, ...], policy: Policy) -> BenefitInfo:
-        return BenefitInfo(code=code, slug=slug, name_zh=zh, name_en=en, category=cat, venue_kinds=kinds, policy=policy)
+    def b(
+        code: int, slug: str, zh: str, en: str, cat: str, kinds: tuple[str, ...], policy: Policy
+    ) -> BenefitInfo:
+        return BenefitInfo(
+            code=code,
+            slug=slug,
+            name_zh=zh,
+            name_en=en,
+            category=cat,
+            venue_kinds=kinds,
+            policy=policy,
+        )
 
     return (
-        b(1, "scenic", "景区免费游览", "Free entry to scenic spots", "leisure", ("scenic",),
-          Policy(effect="free", limits=(Limit(1, "day"),), companions=1,
-                 hours=(Hours("08:00", "18:00"),), message_zh="请走绿色通道", message_en="Use the green lane")),
-        b(2, "ferry", "北涠线客轮免费乘船", "Free Beihai–Weizhou ferry", "transport", ("ferry",),
-          Policy(effect="free", limits=(Limit(2, "week"),))),
+        b(
+            1,
+            "scenic",
+            "景区免费游览",
+            "Free entry to scenic spots",
+            "leisure",
+            ("scenic",),
+            Policy(
+                effect="free",
+                limits=(Limit(1, "day"),),
+                companions=1,
+                hours=(Hours("08:00", "18:00"),),
+                message_zh="请走绿色通道",
+                message_en="Use the green lane",
+            ),
+        ),
+        b(
+            2,
+            "ferry",
+            "北涠线客轮免费乘船",
+            "Free Beihai–Weizhou ferry",
+            "transport",
+            ("ferry",),
+            Policy(effect="free", limits=(Limit(2, "week"),)),
+        ),
         b(3, "bus", "市内公交免费", "Free city bus", "transport", ("bus",), Policy(effect="free")),
-        b(4, "vip_lane", "贵宾快速通道", "VIP fast lane", "service", ("counter",), Policy(effect="priority")),
-        b(5, "hotel", "指定酒店协议价", "Agreement rate at designated hotels", "leisure", ("hotel",),
-          Policy(effect="discount", percent_off=20, limits=(Limit(4, "month", "venue"),))),
-        b(6, "workstation", "工作站免费使用", "Free use of workstations", "service", ("workstation",),
-          Policy(effect="booking")),
-        b(7, "school", "子女优先择校", "Priority school choice for children", "family", ("school",),
-          Policy(effect="priority", limits=(Limit(1, "year"),))),
-        b(8, "medical", "副高以上专家优先预约", "Priority appointments with senior experts", "health", ("hospital",),
-          Policy(effect="priority", limits=(Limit(4, "month"),))),
-        b(9, "housing", "购房支持", "Housing-purchase support", "family", ("counter",),
-          Policy(effect="priority", limits=(Limit(1, "year"),))),
-        b(10, "training", "培训课程免费名额", "Free places in training courses", "learning", ("training",),
-          Policy(effect="free", limits=(Limit(2, "month", "venue"),))),
+        b(
+            4,
+            "vip_lane",
+            "贵宾快速通道",
+            "VIP fast lane",
+            "service",
+            ("counter",),
+            Policy(effect="priority"),
+        ),
+        b(
+            5,
+            "hotel",
+            "指定酒店协议价",
+            "Agreement rate at designated hotels",
+            "leisure",
+            ("hotel",),
+            Policy(effect="discount", percent_off=20, limits=(Limit(4, "month", "venue"),)),
+        ),
+        b(
+            6,
+            "workstation",
+            "工作站免费使用",
+            "Free use of workstations",
+            "service",
+            ("workstation",),
+            Policy(effect="booking"),
+        ),
+        b(
+            7,
+            "school",
+            "子女优先择校",
+            "Priority school choice for children",
+            "family",
+            ("school",),
+            Policy(effect="priority", limits=(Limit(1, "year"),)),
+        ),
+        b(
+            8,
+            "medical",
+            "副高以上专家优先预约",
+            "Priority appointments with senior experts",
+            "health",
+            ("hospital",),
+            Policy(effect="priority", limits=(Limit(4, "month"),)),
+        ),
+        b(
+            9,
+            "housing",
+            "购房支持",
+            "Housing-purchase support",
+            "family",
+            ("counter",),
+            Policy(effect="priority", limits=(Limit(1, "year"),)),
+        ),
+        b(
+            10,
+            "training",
+            "培训课程免费名额",
+            "Free places in training courses",
+            "learning",
+            ("training",),
+            Policy(effect="free", limits=(Limit(2, "month", "venue"),)),
+        ),
     )
 
 
@@ -120,15 +206,31 @@ def make_payload(**overrides: Any) -> bundle.BundlePayload:
         "exp": T0 + 6 * DAY,
         "bundle_key": raw_key(signer),
         "keys": (
-            bundle.KeyEntry(kid=KID_ACTIVE, pub=raw_key(ISSUER), state="active", nbf=T0 - 400 * DAY),
-            bundle.KeyEntry(kid=KID_RETIRED, pub=raw_key(RETIRED), state="retired", nbf=T0 - 800 * DAY,
-                            exp=RETIRED_UNTIL),
-            bundle.KeyEntry(kid=KID_COMPROMISED, pub=raw_key(COMPROMISED), state="compromised", nbf=T0 - 800 * DAY),
+            bundle.KeyEntry(
+                kid=KID_ACTIVE, pub=raw_key(ISSUER), state="active", nbf=T0 - 400 * DAY
+            ),
+            bundle.KeyEntry(
+                kid=KID_RETIRED,
+                pub=raw_key(RETIRED),
+                state="retired",
+                nbf=T0 - 800 * DAY,
+                exp=RETIRED_UNTIL,
+            ),
+            bundle.KeyEntry(
+                kid=KID_COMPROMISED,
+                pub=raw_key(COMPROMISED),
+                state="compromised",
+                nbf=T0 - 800 * DAY,
+            ),
         ),
-        "revoked": revocations.pack([REVOKED_CTI, bytes.fromhex("0000000000000001"), bytes.fromhex("ffffffffffffffff")]),
+        "revoked": revocations.pack(
+            [REVOKED_CTI, bytes.fromhex("0000000000000001"), bytes.fromhex("ffffffffffffffff")]
+        ),
         "benefits": benefit_table(),
-        "directories": {1: bundle.LocalizedName(zh="荟萃北海", en="Huicui Beihai"),
-                        3: bundle.LocalizedName(zh="候鸟人才", en="Seasonal talents")},
+        "directories": {
+            1: bundle.LocalizedName(zh="荟萃北海", en="Huicui Beihai"),
+            3: bundle.LocalizedName(zh="候鸟人才", en="Seasonal talents"),
+        },
         "venue": venue,
     }
     fields.update(overrides)
@@ -189,17 +291,25 @@ def raw_sign1(
     tag: int | None = 18,
     extra_items: tuple = (),
 ) -> bytes:
-    """A COSE_Sign1 built from parts that may break the rules; signed correctly over what is given."""
+    """A COSE_Sign1 from parts that may break the rules, signed correctly over what is given."""
     if protected is None:
         protected = {1: -8, 4: KID_ACTIVE}
-    prot_bytes = cbor2.dumps(protected, canonical=True) if isinstance(protected, dict) else protected
+    prot_bytes = (
+        cbor2.dumps(protected, canonical=True) if isinstance(protected, dict) else protected
+    )
     if payload is None:
         payload = claims_map()
     pay_bytes = cbor2.dumps(payload, canonical=True) if isinstance(payload, dict) else payload
     if signature is None:
         signed = isinstance(prot_bytes, bytes) and isinstance(pay_bytes, bytes)
         signature = key.sign(cose.sig_structure(prot_bytes, pay_bytes)) if signed else bytes(64)
-    items = [prot_bytes, {} if unprotected is None else unprotected, pay_bytes, signature, *extra_items]
+    items = [
+        prot_bytes,
+        {} if unprotected is None else unprotected,
+        pay_bytes,
+        signature,
+        *extra_items,
+    ]
     obj = items if tag is None else cbor2.CBORTag(tag, items)
     return cbor2.dumps(obj, canonical=True)
 
@@ -219,12 +329,34 @@ def flip_bit(text: str, *, at: int | None = None, inside: bytes | None = None) -
     return text_of(bytes(raw))
 
 
+def example_bundle() -> bytes:
+    """The small bundle shown as the worked example in docs/bundle.md."""
+    scenic = benefit_table()[0]
+    return make_bundle(
+        keys=(
+            bundle.KeyEntry(
+                kid=KID_ACTIVE, pub=raw_key(ISSUER), state="active", nbf=T0 - 400 * DAY
+            ),
+        ),
+        revoked=revocations.pack([REVOKED_CTI, bytes.fromhex("0000000000000001")]),
+        benefits=(scenic,),
+        directories={},
+    )
+
+
 # --- the vectors --------------------------------------------------------------------
 
 
-def _vector(description: str, input_text: str, *, expected: tuple[bool, str], now: int = T0,
-            benefit: int | None = None, bundle_bytes: bytes | None = None,
-            signer: Ed25519PrivateKey = BUNDLE_SIGNER) -> dict:
+def _vector(
+    description: str,
+    input_text: str,
+    *,
+    expected: tuple[bool, str],
+    now: int = T0,
+    benefit: int | None = None,
+    bundle_bytes: bytes | None = None,
+    signer: Ed25519PrivateKey = BUNDLE_SIGNER,
+) -> dict:
     return {
         "description": description,
         "input": input_text,
@@ -257,77 +389,215 @@ def _malformed_vectors() -> dict[str, dict]:
         "prefix-only": ("prefix and nothing else", "HB1:"),
         "prefix-missing": ("Base45 without the prefix", good[4:]),
         "too-long": ("1,025 characters: over the length cap", "HB1:" + "0" * 1021),
-        "base45-lowercase": ("Base45 with a lower-case letter", good[:first_alpha] + good[first_alpha].lower() + good[first_alpha + 1:]),
-        "base45-bad-char": ("Base45 with a character outside the alphabet", good[:20] + "#" + good[21:]),
+        "base45-lowercase": (
+            "Base45 with a lower-case letter",
+            good[:first_alpha] + good[first_alpha].lower() + good[first_alpha + 1 :],
+        ),
+        "base45-bad-char": (
+            "Base45 with a character outside the alphabet",
+            good[:20] + "#" + good[21:],
+        ),
         "base45-triplet-overflow": ("Base45 triplet GGW = 65536 > 65535", even_text + "GGW"),
         "base45-pair-overflow": ("final Base45 pair GG = 736 > 255", odd_text[:-2] + "GG"),
         "base45-dangling": ("Base45 length leaves one character over", even_text + "0"),
         "not-cbor": ("Base45 of bytes that are not CBOR", text_of(b"\xff\xfe\xfd")),
         "cbor-truncated": ("COSE_Sign1 cut short by ten bytes", text_of(raw_good[:-10])),
-        "trailing-bytes": ("valid COSE_Sign1 followed by one extra byte", text_of(raw_good + b"\x00")),
+        "trailing-bytes": (
+            "valid COSE_Sign1 followed by one extra byte",
+            text_of(raw_good + b"\x00"),
+        ),
         "no-tag": ("COSE_Sign1 array without tag 18", text_of(raw_sign1(tag=None))),
         "wrong-tag": ("tag 17 (COSE_Mac0) instead of 18", text_of(raw_sign1(tag=17))),
         "tag-98": ("tag 98 (COSE_Sign) instead of 18", text_of(raw_sign1(tag=98))),
-        "array-3": ("COSE_Sign1 with three items", text_of(cbor2.dumps(cbor2.CBORTag(18, list(cbor2.loads(raw_good).value)[:3])))),
+        "array-3": (
+            "COSE_Sign1 with three items",
+            text_of(cbor2.dumps(cbor2.CBORTag(18, list(cbor2.loads(raw_good).value)[:3]))),
+        ),
         "array-5": ("COSE_Sign1 with five items", text_of(raw_sign1(extra_items=(b"",)))),
         "not-array": ("tag 18 around a map", text_of(cbor2.dumps(cbor2.CBORTag(18, {1: 2})))),
         "deep-nesting": ("200 nested arrays inside tag 18", text_of(b"\xd2" + nested)),
         "deep-payload": ("claims payload of 200 nested arrays", text_of(raw_sign1(payload=nested))),
-        "huge-bstr": ("byte string declaring 2^32 bytes", text_of(b"\xd2\x84\x5a\xff\xff\xff\xff\x00")),
-        "huge-array": ("array declaring 2^63 items", text_of(b"\xd2\x9b\x7f\xff\xff\xff\xff\xff\xff\xff")),
-        "indefinite-array": ("indefinite-length array", text_of(b"\xd2\x9f" + b"".join(cbor2.dumps(x) for x in cbor2.loads(raw_good).value) + b"\xff")),
-        "reserved-info": ("reserved additional information 28", text_of(b"\xd2\x5c\x00\x00\x00\x00")),
-        "protected-map": ("protected header as a map, not a byte string",
-                          text_of(cbor2.dumps(cbor2.CBORTag(18, [{1: -8, 4: KID_ACTIVE}, {}, cbor2.dumps(cm(), canonical=True), bytes(64)])))),
-        "protected-not-cbor": ("protected header bytes are not CBOR", text_of(raw_sign1(protected=b"\xff"))),
-        "protected-not-map": ("protected header is an array", text_of(raw_sign1(protected=cbor2.dumps([1, -8])))),
-        "alg-es256": ("algorithm -7 (ES256) instead of EdDSA", text_of(raw_sign1(protected={1: -7, 4: KID_ACTIVE}))),
-        "alg-missing": ("no algorithm in the protected header", text_of(raw_sign1(protected={4: KID_ACTIVE}))),
-        "alg-text": ("algorithm given as text 'EdDSA'", text_of(raw_sign1(protected={1: "EdDSA", 4: KID_ACTIVE}))),
+        "huge-bstr": (
+            "byte string declaring 2^32 bytes",
+            text_of(b"\xd2\x84\x5a\xff\xff\xff\xff\x00"),
+        ),
+        "huge-array": (
+            "array declaring 2^63 items",
+            text_of(b"\xd2\x9b\x7f\xff\xff\xff\xff\xff\xff\xff"),
+        ),
+        "indefinite-array": (
+            "indefinite-length array",
+            text_of(
+                b"\xd2\x9f"
+                + b"".join(cbor2.dumps(x) for x in cbor2.loads(raw_good).value)
+                + b"\xff"
+            ),
+        ),
+        "reserved-info": (
+            "reserved additional information 28",
+            text_of(b"\xd2\x5c\x00\x00\x00\x00"),
+        ),
+        "protected-map": (
+            "protected header as a map, not a byte string",
+            text_of(
+                cbor2.dumps(
+                    cbor2.CBORTag(
+                        18,
+                        [{1: -8, 4: KID_ACTIVE}, {}, cbor2.dumps(cm(), canonical=True), bytes(64)],
+                    )
+                )
+            ),
+        ),
+        "protected-not-cbor": (
+            "protected header bytes are not CBOR",
+            text_of(raw_sign1(protected=b"\xff")),
+        ),
+        "protected-not-map": (
+            "protected header is an array",
+            text_of(raw_sign1(protected=cbor2.dumps([1, -8]))),
+        ),
+        "alg-es256": (
+            "algorithm -7 (ES256) instead of EdDSA",
+            text_of(raw_sign1(protected={1: -7, 4: KID_ACTIVE})),
+        ),
+        "alg-missing": (
+            "no algorithm in the protected header",
+            text_of(raw_sign1(protected={4: KID_ACTIVE})),
+        ),
+        "alg-text": (
+            "algorithm given as text 'EdDSA'",
+            text_of(raw_sign1(protected={1: "EdDSA", 4: KID_ACTIVE})),
+        ),
         "kid-missing": ("no kid in the protected header", text_of(raw_sign1(protected={1: -8}))),
         "kid-3-bytes": ("kid of 3 bytes", text_of(raw_sign1(protected={1: -8, 4: KID_ACTIVE[:3]}))),
         "kid-8-bytes": ("kid of 8 bytes", text_of(raw_sign1(protected={1: -8, 4: KID_ACTIVE * 2}))),
         "kid-text": ("kid as text", text_of(raw_sign1(protected={1: -8, 4: "a100"}))),
-        "protected-extra-label": ("protected header with content type (3)", text_of(raw_sign1(protected={1: -8, 3: 60, 4: KID_ACTIVE}))),
-        "unprotected-kid": ("kid in the unprotected header too", text_of(raw_sign1(unprotected={4: KID_ACTIVE}))),
-        "unprotected-not-map": ("unprotected header as a byte string", text_of(raw_sign1(unprotected=b""))),
-        "payload-nil": ("detached payload (nil)", text_of(cbor2.dumps(cbor2.CBORTag(18, [cose.protected_header(KID_ACTIVE), {}, None, bytes(64)])))),
+        "protected-extra-label": (
+            "protected header with content type (3)",
+            text_of(raw_sign1(protected={1: -8, 3: 60, 4: KID_ACTIVE})),
+        ),
+        "unprotected-kid": (
+            "kid in the unprotected header too",
+            text_of(raw_sign1(unprotected={4: KID_ACTIVE})),
+        ),
+        "unprotected-not-map": (
+            "unprotected header as a byte string",
+            text_of(raw_sign1(unprotected=b"")),
+        ),
+        "payload-nil": (
+            "detached payload (nil)",
+            text_of(
+                cbor2.dumps(
+                    cbor2.CBORTag(18, [cose.protected_header(KID_ACTIVE), {}, None, bytes(64)])
+                )
+            ),
+        ),
         "signature-63": ("signature of 63 bytes", text_of(raw_sign1(signature=bytes(63)))),
         "signature-text": ("signature as text", text_of(raw_sign1(signature="sig"))),
-        "claims-array": ("claims payload is an array", text_of(raw_sign1(payload=cbor2.dumps([1, 2, 3])))),
+        "claims-array": (
+            "claims payload is an array",
+            text_of(raw_sign1(payload=cbor2.dumps([1, 2, 3]))),
+        ),
         "claims-not-cbor": ("claims payload is not CBOR", text_of(raw_sign1(payload=b"\xff\x00"))),
-        "claims-trailing": ("claims payload with a trailing byte", text_of(raw_sign1(payload=cbor2.dumps(cm(), canonical=True) + b"\x00"))),
+        "claims-trailing": (
+            "claims payload with a trailing byte",
+            text_of(raw_sign1(payload=cbor2.dumps(cm(), canonical=True) + b"\x00")),
+        ),
         "missing-exp": ("claims without exp (4)", text_of(raw_sign1(payload=cm(drop_top=(4,))))),
         "missing-iat": ("claims without iat (6)", text_of(raw_sign1(payload=cm(drop_top=(6,))))),
-        "missing-private": ("claims without -65537", text_of(raw_sign1(payload={1: "BH", 4: CERT_EXP, 6: CERT_IAT, 7: CTI}))),
-        "unknown-claim": ("claims with sub (2), not part of HB1", text_of(raw_sign1(payload=cm({2: "x"})))),
+        "missing-private": (
+            "claims without -65537",
+            text_of(raw_sign1(payload={1: "BH", 4: CERT_EXP, 6: CERT_IAT, 7: CTI})),
+        ),
+        "unknown-claim": (
+            "claims with sub (2), not part of HB1",
+            text_of(raw_sign1(payload=cm({2: "x"}))),
+        ),
         "iss-int": ("iss as an integer", text_of(raw_sign1(payload=cm({1: 42})))),
         "iss-short": ("iss of one character", text_of(raw_sign1(payload=cm({1: "B"})))),
         "iss-long": ("iss of six characters", text_of(raw_sign1(payload=cm({1: "BEIHAI"})))),
         "cti-7": ("cti of 7 bytes", text_of(raw_sign1(payload=cm({7: CTI[:7]})))),
         "cti-text": ("cti as text", text_of(raw_sign1(payload=cm({7: "0123456789abcdef"})))),
-        "exp-before-iat": ("exp earlier than iat", text_of(raw_sign1(payload=cm({4: CERT_IAT - 1})))),
+        "exp-before-iat": (
+            "exp earlier than iat",
+            text_of(raw_sign1(payload=cm({4: CERT_IAT - 1}))),
+        ),
         "exp-float": ("exp as a float", text_of(raw_sign1(payload=cm({4: float(CERT_EXP)})))),
-        "exp-year-10000": ("exp after 9999-12-31", text_of(raw_sign1(payload=cm({4: 253402300800})))),
+        "exp-year-10000": (
+            "exp after 9999-12-31",
+            text_of(raw_sign1(payload=cm({4: 253402300800}))),
+        ),
         "iat-negative": ("iat before 1970", text_of(raw_sign1(payload=cm({6: -5})))),
-        "private-array": ("claim -65537 is an array", text_of(raw_sign1(payload=cm({-65537: ["李晓明", "123X", 2046]})))),
-        "name-missing": ("private claim without a name", text_of(raw_sign1(payload=cm(drop_private=(1,))))),
-        "name-long": ("name of 33 characters", text_of(raw_sign1(payload=cm(private={1: "名" * 33})))),
+        "private-array": (
+            "claim -65537 is an array",
+            text_of(raw_sign1(payload=cm({-65537: ["李晓明", "123X", 2046]}))),
+        ),
+        "name-missing": (
+            "private claim without a name",
+            text_of(raw_sign1(payload=cm(drop_private=(1,)))),
+        ),
+        "name-long": (
+            "name of 33 characters",
+            text_of(raw_sign1(payload=cm(private={1: "名" * 33}))),
+        ),
         "name-empty": ("empty name", text_of(raw_sign1(payload=cm(private={1: ""})))),
-        "name-control": ("name holding a control character", text_of(raw_sign1(payload=cm(private={1: "李\n明"})))),
-        "name-bad-utf8": ("name whose UTF-8 is broken", text_of(raw_sign1(payload=bytes.fromhex("a5") + cbor2.dumps(1) + cbor2.dumps("BH")
-                                                                                          + cbor2.dumps(4) + cbor2.dumps(CERT_EXP) + cbor2.dumps(6) + cbor2.dumps(CERT_IAT)
-                                                                                          + cbor2.dumps(7) + cbor2.dumps(CTI) + cbor2.dumps(-65537)
-                                                                                          + b"\xa3\x01\x62\xff\xfe" + b"\x02\x64123X" + b"\x03\x19\x07\xfe"))),
-        "id-long": ("id_last4 of five characters", text_of(raw_sign1(payload=cm(private={2: "2123X"})))),
-        "benefits-negative": ("benefit bits negative", text_of(raw_sign1(payload=cm(private={3: -2})))),
-        "benefits-bit0": ("benefit bit 0 set (there is no code 0)", text_of(raw_sign1(payload=cm(private={3: 2047})))),
-        "benefits-list": ("benefits as a list of codes instead of bits", text_of(raw_sign1(payload=cm(private={3: [1, 2, 3]})))),
-        "benefits-bignum": ("benefit bits as a tagged bignum", text_of(raw_sign1(payload=cm(private={3: 2**70})))),
-        "directory-default": ("directory 1 written out (must be omitted)", text_of(raw_sign1(payload=cm(private={4: 1})))),
+        "name-control": (
+            "name holding a control character",
+            text_of(raw_sign1(payload=cm(private={1: "李\n明"}))),
+        ),
+        "name-bad-utf8": (
+            "name whose UTF-8 is broken",
+            text_of(
+                raw_sign1(
+                    payload=bytes.fromhex("a5")
+                    + cbor2.dumps(1)
+                    + cbor2.dumps("BH")
+                    + cbor2.dumps(4)
+                    + cbor2.dumps(CERT_EXP)
+                    + cbor2.dumps(6)
+                    + cbor2.dumps(CERT_IAT)
+                    + cbor2.dumps(7)
+                    + cbor2.dumps(CTI)
+                    + cbor2.dumps(-65537)
+                    + b"\xa3\x01\x62\xff\xfe"
+                    + b"\x02\x64123X"
+                    + b"\x03\x19\x07\xfe"
+                )
+            ),
+        ),
+        "id-long": (
+            "id_last4 of five characters",
+            text_of(raw_sign1(payload=cm(private={2: "2123X"}))),
+        ),
+        "benefits-negative": (
+            "benefit bits negative",
+            text_of(raw_sign1(payload=cm(private={3: -2}))),
+        ),
+        "benefits-bit0": (
+            "benefit bit 0 set (there is no code 0)",
+            text_of(raw_sign1(payload=cm(private={3: 2047}))),
+        ),
+        "benefits-list": (
+            "benefits as a list of codes instead of bits",
+            text_of(raw_sign1(payload=cm(private={3: [1, 2, 3]}))),
+        ),
+        "benefits-bignum": (
+            "benefit bits as a tagged bignum",
+            text_of(raw_sign1(payload=cm(private={3: 2**70}))),
+        ),
+        "directory-default": (
+            "directory 1 written out (must be omitted)",
+            text_of(raw_sign1(payload=cm(private={4: 1}))),
+        ),
         "directory-zero": ("directory 0", text_of(raw_sign1(payload=cm(private={4: 0})))),
-        "private-extra": ("private claim with an unknown key 5", text_of(raw_sign1(payload=cm(private={5: "x"})))),
-        "duplicate-key": ("claims map repeating label 1", text_of(raw_sign1(payload=b"\xa6\x01\x62XX" + claims_cbor[1:]))),
+        "private-extra": (
+            "private claim with an unknown key 5",
+            text_of(raw_sign1(payload=cm(private={5: "x"}))),
+        ),
+        "duplicate-key": (
+            "claims map repeating label 1",
+            text_of(raw_sign1(payload=b"\xa6\x01\x62XX" + claims_cbor[1:])),
+        ),
     }
     return {name: _vector(desc, text, expected=BAD) for name, (desc, text) in v.items()}
 
@@ -336,70 +606,287 @@ def _decision_vectors() -> dict[str, dict]:
     good = make_cert()
     skew = 300
     closed = make_bundle(venue={"fail_mode": "closed"})
-    ferry_venue = make_bundle(venue={"id": 601, "kind": "ferry", "name_zh": "北海国际客运港", "name_en": "Beihai ferry port", "benefits": (2,)})
-    multi = make_bundle(venue={"id": 701, "kind": "counter", "name_zh": "市民服务中心", "name_en": "Citizen service hall", "benefits": (4, 9)})
+    ferry_venue = make_bundle(
+        venue={
+            "id": 601,
+            "kind": "ferry",
+            "name_zh": "北海国际客运港",
+            "name_en": "Beihai ferry port",
+            "benefits": (2,),
+        }
+    )
+    multi = make_bundle(
+        venue={
+            "id": 701,
+            "kind": "counter",
+            "name_zh": "市民服务中心",
+            "name_en": "Citizen service hall",
+            "benefits": (4, 9),
+        }
+    )
     stale_at = T0 + 7 * DAY
     v = {
         # refusals after a successful decode, in decision order
-        "unknown-kid": ("kid not in the bundle", make_cert(kid=KID_UNKNOWN, key=STRANGER), (False, "unknown_key"), {}),
-        "stranger-key-known-kid": ("signed by a stranger under the active kid", make_cert(key=STRANGER), (False, "bad_signature"), {}),
-        "compromised-key": ("signed by a key marked compromised", make_cert(key=COMPROMISED, kid=KID_COMPROMISED), (False, "key_compromised"), {}),
-        "tampered-payload": ("one payload byte flipped (the cti)", flip_bit(good, inside=CTI), (False, "bad_signature"), {}),
-        "tampered-name": ("holder name changed after signing", text_of(raw_sign1(payload=claims_map(private={1: "王晓明"}), signature=base45.decode(good[4:])[-64:])), (False, "bad_signature"), {}),
-        "tampered-signature": ("last signature byte flipped", flip_bit(good, at=-1), (False, "bad_signature"), {}),
-        "signature-zero": ("all-zero signature", text_of(raw_sign1(signature=bytes(64))), (False, "bad_signature"), {}),
-        "retired-key-after-retirement": ("retired key used after it was retired", make_cert(key=RETIRED, kid=KID_RETIRED, iat=RETIRED_UNTIL + DAY), (False, "unknown_key"), {}),
-        "other-program": ("certificate of program HN signed with a known key", make_cert(iss="HN"), (False, "unknown_key"), {}),
-        "not-yet-valid": ("iat one hour ahead", make_cert(iat=T0 + 3600), (False, "not_yet_valid"), {}),
-        "not-yet-valid-past-skew": ("iat skew + 1 s ahead", make_cert(iat=T0 + skew + 1), (False, "not_yet_valid"), {}),
+        "unknown-kid": (
+            "kid not in the bundle",
+            make_cert(kid=KID_UNKNOWN, key=STRANGER),
+            (False, "unknown_key"),
+            {},
+        ),
+        "stranger-key-known-kid": (
+            "signed by a stranger under the active kid",
+            make_cert(key=STRANGER),
+            (False, "bad_signature"),
+            {},
+        ),
+        "compromised-key": (
+            "signed by a key marked compromised",
+            make_cert(key=COMPROMISED, kid=KID_COMPROMISED),
+            (False, "key_compromised"),
+            {},
+        ),
+        "tampered-payload": (
+            "one payload byte flipped (the cti)",
+            flip_bit(good, inside=CTI),
+            (False, "bad_signature"),
+            {},
+        ),
+        "tampered-name": (
+            "holder name changed after signing",
+            text_of(
+                raw_sign1(
+                    payload=claims_map(private={1: "王晓明"}),
+                    signature=base45.decode(good[4:])[-64:],
+                )
+            ),
+            (False, "bad_signature"),
+            {},
+        ),
+        "tampered-signature": (
+            "last signature byte flipped",
+            flip_bit(good, at=-1),
+            (False, "bad_signature"),
+            {},
+        ),
+        "signature-zero": (
+            "all-zero signature",
+            text_of(raw_sign1(signature=bytes(64))),
+            (False, "bad_signature"),
+            {},
+        ),
+        "retired-key-after-retirement": (
+            "retired key used after it was retired",
+            make_cert(key=RETIRED, kid=KID_RETIRED, iat=RETIRED_UNTIL + DAY),
+            (False, "unknown_key"),
+            {},
+        ),
+        "other-program": (
+            "certificate of program HN signed with a known key",
+            make_cert(iss="HN"),
+            (False, "unknown_key"),
+            {},
+        ),
+        "not-yet-valid": (
+            "iat one hour ahead",
+            make_cert(iat=T0 + 3600),
+            (False, "not_yet_valid"),
+            {},
+        ),
+        "not-yet-valid-past-skew": (
+            "iat skew + 1 s ahead",
+            make_cert(iat=T0 + skew + 1),
+            (False, "not_yet_valid"),
+            {},
+        ),
         "expired": ("expired a day ago", make_cert(exp=T0 - DAY), (False, "expired"), {}),
-        "expired-past-skew": ("expired exactly skew seconds ago", make_cert(exp=T0 - skew), (False, "expired"), {}),
+        "expired-past-skew": (
+            "expired exactly skew seconds ago",
+            make_cert(exp=T0 - skew),
+            (False, "expired"),
+            {},
+        ),
         "revoked": ("cti in the revoked list", make_cert(cti=REVOKED_CTI), (False, "revoked"), {}),
-        "revoked-expired": ("revoked and expired: expiry is checked first", make_cert(cti=REVOKED_CTI, exp=T0 - DAY), (False, "expired"), {}),
-        "benefit-not-held": ("holder lacks the scenic benefit", make_cert(benefits=(2, 3)), (False, "benefit_not_held"), {}),
-        "benefit-not-held-explicit": ("asks for scenic, holder has ferry only", make_cert(benefits=(2,)), (False, "benefit_not_held"), {"benefit": 1}),
-        "not-honored": ("asks for the ferry at a scenic spot", good, (False, "not_honored"), {"benefit": 2}),
-        "not-honored-unknown-code": ("asks for code 40, held by nobody here", make_cert(benefits=(1, 40)), (False, "not_honored"), {"benefit": 40}),
-        "outside-hours": ("scenic spot at 19:00 Shanghai", good, (False, "outside_hours"), {"now": T0 + 9 * 3600}),
-        "outside-hours-early": ("scenic spot at 07:59 Shanghai", good, (False, "outside_hours"), {"now": T0 - 2 * 3600 - 60}),
-        "stale-closed": ("bundle expired, venue fails closed", good, (False, "stale_bundle"), {"now": stale_at, "bundle": closed}),
-        "stale-closed-malformed": ("malformed input wins over a stale bundle", "HB1:", BAD, {"now": stale_at, "bundle": closed}),
+        "revoked-expired": (
+            "revoked and expired: expiry is checked first",
+            make_cert(cti=REVOKED_CTI, exp=T0 - DAY),
+            (False, "expired"),
+            {},
+        ),
+        "benefit-not-held": (
+            "holder lacks the scenic benefit",
+            make_cert(benefits=(2, 3)),
+            (False, "benefit_not_held"),
+            {},
+        ),
+        "benefit-not-held-explicit": (
+            "asks for scenic, holder has ferry only",
+            make_cert(benefits=(2,)),
+            (False, "benefit_not_held"),
+            {"benefit": 1},
+        ),
+        "not-honored": (
+            "asks for the ferry at a scenic spot",
+            good,
+            (False, "not_honored"),
+            {"benefit": 2},
+        ),
+        "not-honored-unknown-code": (
+            "asks for code 40, held by nobody here",
+            make_cert(benefits=(1, 40)),
+            (False, "not_honored"),
+            {"benefit": 40},
+        ),
+        "outside-hours": (
+            "scenic spot at 19:00 Shanghai",
+            good,
+            (False, "outside_hours"),
+            {"now": T0 + 9 * 3600},
+        ),
+        "outside-hours-early": (
+            "scenic spot at 07:59 Shanghai",
+            good,
+            (False, "outside_hours"),
+            {"now": T0 - 2 * 3600 - 60},
+        ),
+        "stale-closed": (
+            "bundle expired, venue fails closed",
+            good,
+            (False, "stale_bundle"),
+            {"now": stale_at, "bundle": closed},
+        ),
+        "stale-closed-malformed": (
+            "malformed input wins over a stale bundle",
+            "HB1:",
+            BAD,
+            {"now": stale_at, "bundle": closed},
+        ),
         # accepted
         "ok-default-benefit": ("all ten benefits, venue's benefit chosen", good, (True, "ok"), {}),
         "ok-explicit-benefit": ("asks for scenic (1)", good, (True, "ok"), {"benefit": 1}),
-        "ok-retired-key": ("retired key, certificate issued before retirement", make_cert(key=RETIRED, kid=KID_RETIRED, iat=RETIRED_UNTIL - DAY), (True, "ok"), {}),
-        "ok-within-skew-before-iat": ("iat 299 s ahead: inside skew", make_cert(iat=T0 + skew - 1), (True, "ok"), {}),
-        "ok-within-skew-after-exp": ("expired 299 s ago: inside skew", make_cert(exp=T0 - skew + 1), (True, "ok"), {}),
-        "ok-stale-open": ("bundle expired, venue fails open: accepted with a warning", good, (True, "ok"), {"now": stale_at}),
-        "ok-directory-3": ("certificate from directory 3", make_cert(directory=3), (True, "ok"), {}),
+        "ok-retired-key": (
+            "retired key, certificate issued before retirement",
+            make_cert(key=RETIRED, kid=KID_RETIRED, iat=RETIRED_UNTIL - DAY),
+            (True, "ok"),
+            {},
+        ),
+        "ok-within-skew-before-iat": (
+            "iat 299 s ahead: inside skew",
+            make_cert(iat=T0 + skew - 1),
+            (True, "ok"),
+            {},
+        ),
+        "ok-within-skew-after-exp": (
+            "expired 299 s ago: inside skew",
+            make_cert(exp=T0 - skew + 1),
+            (True, "ok"),
+            {},
+        ),
+        "ok-stale-open": (
+            "bundle expired, venue fails open: accepted with a warning",
+            good,
+            (True, "ok"),
+            {"now": stale_at},
+        ),
+        "ok-directory-3": (
+            "certificate from directory 3",
+            make_cert(directory=3),
+            (True, "ok"),
+            {},
+        ),
         "ok-one-benefit": ("only the scenic benefit", make_cert(benefits=(1,)), (True, "ok"), {}),
         "ok-four-char-name": ("four-character name", make_cert(name="欧阳晓明"), (True, "ok"), {}),
-        "ok-long-name": ("32-character name, the maximum", make_cert(name="名" * 32), (True, "ok"), {}),
-        "ok-latin-name": ("Latin name with spaces", make_cert(name="Anna Müller-Lee"), (True, "ok"), {}),
+        "ok-long-name": (
+            "32-character name, the maximum",
+            make_cert(name="名" * 32),
+            (True, "ok"),
+            {},
+        ),
+        "ok-latin-name": (
+            "Latin name with spaces",
+            make_cert(name="Anna Müller-Lee"),
+            (True, "ok"),
+            {},
+        ),
         "ok-short-id": ("id_last4 of one character", make_cert(id_last4="7"), (True, "ok"), {}),
-        "ok-iss-4": ("four-character program code", make_cert(iss="BHAI"), (True, "ok"),
-                     {"bundle": make_bundle(program="BHAI")}),
-        "ok-opening-minute": ("scenic spot at 08:00 Shanghai exactly", good, (True, "ok"), {"now": T0 - 2 * 3600}),
-        "ok-ferry": ("ferry port, benefit chosen by venue", good, (True, "ok"), {"bundle": ferry_venue}),
-        "ok-ferry-by-code": ("ferry port, benefit 2 asked", good, (True, "ok"), {"bundle": ferry_venue, "benefit": 2}),
-        "ok-multi-lowest": ("counter honoring 4 and 9: lowest held is used", make_cert(benefits=(9, 4)), (True, "ok"), {"bundle": multi}),
-        "ok-multi-only-9": ("counter honoring 4 and 9, holder has 9", make_cert(benefits=(9,)), (True, "ok"), {"bundle": multi}),
+        "ok-iss-4": (
+            "four-character program code",
+            make_cert(iss="BHAI"),
+            (True, "ok"),
+            {"bundle": make_bundle(program="BHAI")},
+        ),
+        "ok-opening-minute": (
+            "scenic spot at 08:00 Shanghai exactly",
+            good,
+            (True, "ok"),
+            {"now": T0 - 2 * 3600},
+        ),
+        "ok-ferry": (
+            "ferry port, benefit chosen by venue",
+            good,
+            (True, "ok"),
+            {"bundle": ferry_venue},
+        ),
+        "ok-ferry-by-code": (
+            "ferry port, benefit 2 asked",
+            good,
+            (True, "ok"),
+            {"bundle": ferry_venue, "benefit": 2},
+        ),
+        "ok-multi-lowest": (
+            "counter honoring 4 and 9: lowest held is used",
+            make_cert(benefits=(9, 4)),
+            (True, "ok"),
+            {"bundle": multi},
+        ),
+        "ok-multi-only-9": (
+            "counter honoring 4 and 9, holder has 9",
+            make_cert(benefits=(9,)),
+            (True, "ok"),
+            {"bundle": multi},
+        ),
         "ok-high-code": ("holder also has code 63", make_cert(benefits=(1, 63)), (True, "ok"), {}),
-        "ok-last-second": ("one second before exp + skew", make_cert(exp=T0 - skew + 1), (True, "ok"), {}),
-        "ok-sunday": ("scenic spot on Sunday at noon", good, (True, "ok"), {"now": T0 + 6 * DAY + 2 * 3600}),
-        "ok-bundle-clock-behind": ("device clock before the bundle iat: warning only", good, (True, "ok"), {"now": T0 - DAY - 3600}),
+        "ok-last-second": (
+            "one second before exp + skew",
+            make_cert(exp=T0 - skew + 1),
+            (True, "ok"),
+            {},
+        ),
+        "ok-sunday": (
+            "scenic spot on Sunday at noon",
+            good,
+            (True, "ok"),
+            {"now": T0 + 6 * DAY + 2 * 3600},
+        ),
+        "ok-bundle-clock-behind": (
+            "device clock before the bundle iat: warning only",
+            good,
+            (True, "ok"),
+            {"now": T0 - DAY - 3600},
+        ),
     }
     out = {}
     for name, (desc, text, expected, opts) in v.items():
-        out[name] = _vector(desc, text, expected=expected, now=opts.get("now", T0), benefit=opts.get("benefit"),
-                            bundle_bytes=opts.get("bundle"))
+        out[name] = _vector(
+            desc,
+            text,
+            expected=expected,
+            now=opts.get("now", T0),
+            benefit=opts.get("benefit"),
+            bundle_bytes=opts.get("bundle"),
+        )
     return out
 
 
 def build_vectors() -> dict[str, str]:
     """File name → file text of every vector, exactly as committed."""
-    vectors = {**{f"malformed-{k}": v for k, v in _malformed_vectors().items()}, **_decision_vectors()}
-    return {f"{name}.json": json.dumps(v, ensure_ascii=False, indent=2, sort_keys=True) + "\n" for name, v in sorted(vectors.items())}
+    vectors = {
+        **{f"malformed-{k}": v for k, v in _malformed_vectors().items()},
+        **_decision_vectors(),
+    }
+    return {
+        f"{name}.json": json.dumps(v, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        for name, v in sorted(vectors.items())
+    }
 
 
 def main(argv: list[str]) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -26,11 +25,6 @@ def _load_kit():
 kit = _load_kit()
 
 
-def at(ts: int) -> datetime:
-    """An aware datetime for epoch seconds."""
-    return datetime.fromtimestamp(ts, timezone.utc)
-
-
 @pytest.fixture
 def gen():
     """The generator module: keys, times, builders."""
@@ -43,3 +37,47 @@ def home(tmp_path: Path) -> Path:
     path = tmp_path / "verifier-home"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def live(gen):
+    """Builders valid around the real clock, for tests that run the CLI (which reads the clock)."""
+    import time
+
+    class Live:
+        now = int(time.time())
+
+        def bundle(self, **over):
+            fields = {
+                "iat": self.now - gen.DAY,
+                "exp": self.now + 6 * gen.DAY,
+                "venue": {
+                    "id": 301,
+                    "kind": "bus",
+                    "name_zh": "3路公交",
+                    "name_en": "Bus line 3",
+                    "benefits": (3,),
+                },
+            }
+            fields.update(over)
+            return gen.make_bundle(**fields)
+
+        def cert(self, **over):
+            fields = {"iat": self.now - 30 * gen.DAY, "exp": self.now + 300 * gen.DAY}
+            fields.update(over)
+            return gen.make_cert(**fields)
+
+    return Live()
+
+
+@pytest.fixture
+def enrolled_home(home, gen, live):
+    """A home holding a live bundle for the bus venue, pinned to the vector bundle key."""
+    from huicui_verifier.bundle import load
+    from huicui_verifier.device import DeviceHome
+
+    data = live.bundle()
+    DeviceHome(home).save_bundle(
+        load(data, pinned_key=None, held_version=None, now=gen.at(live.now))
+    )
+    return home

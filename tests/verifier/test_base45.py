@@ -1,13 +1,18 @@
 import os
 
 import pytest
-
 from huicui_verifier import base45
 
 
 @pytest.mark.parametrize(
     ("raw", "text"),
-    [(b"AB", "BB8"), (b"Hello!!", "%69 VD92EX0"), (b"base-45", "UJCLQE7W581"), (b"ietf!", "QED8WEX0"), (b"", "")],
+    [
+        (b"AB", "BB8"),
+        (b"Hello!!", "%69 VD92EX0"),
+        (b"base-45", "UJCLQE7W581"),
+        (b"ietf!", "QED8WEX0"),
+        (b"", ""),
+    ],
 )
 def test_rfc9285_examples(raw, text):
     assert base45.encode(raw) == text

@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import cbor_check, cose
-from .clock import PROGRAM_TZ, require_aware
+from .clock import PROGRAM_TZ, require_aware, zone
+from .hb1 import MAX_TIMESTAMP
 from .policy import BenefitInfo
 from .revocations import RevocationSet
 
@@ -147,8 +148,12 @@ def payload_problems(payload: BundlePayload) -> list[str]:
         found.append(f"format must be {FORMAT}")
     if not 2 <= len(payload.program) <= 4:
         found.append("program must be 2-4 characters")
-    if payload.version < 0 or payload.iat < 0 or payload.exp <= payload.iat:
-        found.append("version must be >= 0 and iat < exp")
+    if payload.version < 0 or not 0 <= payload.iat < payload.exp <= MAX_TIMESTAMP:
+        found.append("version must be >= 0 and iat < exp (both before 9999-12-30)")
+    try:
+        zone(payload.tz)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        found.append(f"unknown time zone {payload.tz!r}")
     if not 0 <= payload.skew <= 86400:
         found.append("skew must be 0..86400 seconds")
     if len(payload.bundle_key) != 32:
@@ -212,7 +217,10 @@ def read_payload(payload_bytes: bytes) -> BundlePayload:
     if not cbor_check.is_map(obj):
         raise BundleError("malformed", "payload must be a map")
     if obj.get("format") != FORMAT:
-        raise BundleError("unsupported_format", f"bundle format {obj.get('format')!r}, this verifier reads {FORMAT}")
+        raise BundleError(
+            "unsupported_format",
+            f"bundle format {obj.get('format')!r}, this verifier reads {FORMAT}",
+        )
     try:
         payload = msgspec.convert(_thaw(obj), BundlePayload, strict=True)
     except msgspec.ValidationError as exc:
@@ -258,7 +266,9 @@ def load(
         # unsigned is ever parsed beyond the outer envelope.
         signer = bytes(pinned_key)
         if not cose.verify(sign1, signer):
-            raise BundleError("bad_signature", "bundle signature does not verify with the pinned key")
+            raise BundleError(
+                "bad_signature", "bundle signature does not verify with the pinned key"
+            )
         payload = read_payload(sign1.payload)
         if payload.bundle_key != signer:
             raise BundleError("wrong_key", "bundle names a bundle_key other than the pinned one")
@@ -267,9 +277,13 @@ def load(
         if sign1.kid != bundle_kid(payload.bundle_key):
             raise BundleError("malformed", "kid does not match the bundle key")
         if not cose.verify(sign1, payload.bundle_key):
-            raise BundleError("bad_signature", "bundle signature does not verify with its own bundle_key")
+            raise BundleError(
+                "bad_signature", "bundle signature does not verify with its own bundle_key"
+            )
     if held_version is not None and payload.version < held_version:
-        raise BundleError("older_version", f"bundle version {payload.version} is older than held {held_version}")
+        raise BundleError(
+            "older_version", f"bundle version {payload.version} is older than held {held_version}"
+        )
     try:
         revoked = RevocationSet(payload.revoked, check_sorted=False)
     except ValueError as exc:

@@ -63,15 +63,21 @@ def check(data: bytes, *, max_depth: int, top_tags: frozenset[int] = frozenset()
             pass
         elif major in (2, 3):
             if arg > end - pos:
-                raise CBORCheckError(f"string at offset {start} declares {arg} bytes, only {end - pos} left")
+                raise CBORCheckError(
+                    f"string at offset {start} declares {arg} bytes, only {end - pos} left"
+                )
             pos += arg
         elif major == 4:
             if arg > end - pos:
-                raise CBORCheckError(f"array at offset {start} declares {arg} items, only {end - pos} bytes left")
+                raise CBORCheckError(
+                    f"array at offset {start} declares {arg} items, only {end - pos} bytes left"
+                )
             opens = arg
         elif major == 5:
             if arg * 2 > end - pos:
-                raise CBORCheckError(f"map at offset {start} declares {arg} pairs, only {end - pos} bytes left")
+                raise CBORCheckError(
+                    f"map at offset {start} declares {arg} pairs, only {end - pos} bytes left"
+                )
             opens = arg * 2
         elif major == 6:
             if stack or arg not in top_tags:
@@ -116,7 +122,7 @@ def loads(data: bytes, *, max_depth: int, top_tags: frozenset[int] = frozenset()
     check(data, max_depth=max_depth, top_tags=top_tags)
     try:
         return cbor2.loads(data)
-    except Exception as exc:  # noqa: BLE001 - hostile input: any decoder failure is "malformed"
+    except Exception as exc:
         raise CBORCheckError(f"cbor decoder refused the item: {type(exc).__name__}") from None
 
 

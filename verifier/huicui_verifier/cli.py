@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
@@ -55,7 +55,7 @@ EPILOG = """\
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _err(zh: str, en: str) -> int:
@@ -77,32 +77,54 @@ def _held(home: DeviceHome) -> Bundle | None:
 def _cmd_enroll(args: argparse.Namespace) -> int:
     home = _home(args)
     if home.pinned_key is not None and not args.force:
-        return _err("本设备已登记；重新登记请加 --force", "this device is already enrolled; add --force to enroll again")
+        return _err(
+            "本设备已登记；重新登记请加 --force",
+            "this device is already enrolled; add --force to enroll again",
+        )
     try:
-        bundle = enroll(home, args.server, args.token, expected_fingerprint=args.fingerprint, now=_now())
+        bundle = enroll(
+            home, args.server, args.token, expected_fingerprint=args.fingerprint, now=_now()
+        )
     except SyncError as exc:
         return _err(f"登记失败（{exc.code}）", f"enrollment failed: {exc.detail}")
     except BundleError as exc:
         return _err(f"核验数据无效（{exc.code}）", f"bundle refused: {exc.detail}")
     venue = bundle.venue
-    print(f"已登记 Enrolled: {venue.name_zh} / {venue.name_en} (venue {venue.id}), bundle v{bundle.version}")
+    print(
+        f"已登记 Enrolled: {venue.name_zh} / {venue.name_en} (venue {venue.id}), "
+        f"bundle v{bundle.version}"
+    )
     print(f"核验数据签名密钥指纹 Bundle key fingerprint: {bundle.fingerprint}")
     if args.fingerprint:
         print("指纹与办公室提供的一致 / Fingerprint matches the one the office gave.")
     else:
         print("请与办公室显示的指纹逐字核对；不一致请立即停止使用并联系办公室。")
-        print("Compare it, character by character, with the fingerprint the office shows; if it differs, stop and call the office.")
+        print(
+            "Compare it, character by character, with the fingerprint the office shows; "
+            "if it differs, stop and call the office."
+        )
     return EXIT_OK
 
 
 def add_enroll(sub: argparse._SubParsersAction) -> None:
     """``enroll``: fetch the first bundle with a device token and pin its key."""
-    p = sub.add_parser("enroll", help="登记设备 / enroll this device with the server",
-                       description="用设备令牌获取核验数据并固定其签名密钥。/ Fetch the bundle with the device token and pin its signing key.")
-    p.add_argument("--server", required=True, help="服务器地址 / server URL, e.g. https://huicui.example.cn")
+    p = sub.add_parser(
+        "enroll",
+        help="登记设备 / enroll this device with the server",
+        description="用设备令牌获取核验数据并固定其签名密钥。/ "
+        "Fetch the bundle with the device token and pin its signing key.",
+    )
+    p.add_argument(
+        "--server", required=True, help="服务器地址 / server URL, e.g. https://huicui.example.cn"
+    )
     p.add_argument("--token", required=True, help="设备令牌 / device token from the office")
-    p.add_argument("--fingerprint", help="办公室提供的密钥指纹 / key fingerprint the office showed (refuses on mismatch)")
-    p.add_argument("--force", action="store_true", help="重新登记 / enroll again, replacing the pinned key")
+    p.add_argument(
+        "--fingerprint",
+        help="办公室提供的密钥指纹 / key fingerprint the office showed (refuses on mismatch)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="重新登记 / enroll again, replacing the pinned key"
+    )
     p.set_defaults(func=_cmd_enroll)
 
 
@@ -120,17 +142,26 @@ def _cmd_load(args: argparse.Namespace) -> int:
     try:
         if pinned is None:
             if not args.pin_fingerprint:
-                return _err("本设备未登记：请加 --pin-fingerprint 指纹", "device not enrolled: give --pin-fingerprint FP")
+                return _err(
+                    "本设备未登记：请加 --pin-fingerprint 指纹",
+                    "device not enrolled: give --pin-fingerprint FP",
+                )
             bundle = load(data, pinned_key=None, held_version=held, now=_now())
             if bundle.fingerprint != normalize_fingerprint(args.pin_fingerprint):
-                return _err("密钥指纹不一致，已拒绝", f"key fingerprint {bundle.fingerprint} does not match; refused")
+                return _err(
+                    "密钥指纹不一致，已拒绝",
+                    f"key fingerprint {bundle.fingerprint} does not match; refused",
+                )
         else:
             bundle = load(data, pinned_key=pinned, held_version=held, now=_now())
     except BundleError as exc:
         return _err(f"核验数据被拒绝（{exc.code}）", f"bundle refused ({exc.code}): {exc.detail}")
     home.save_bundle(bundle, etag=None)
-    print(f"已加载 Loaded: bundle v{bundle.version}, {bundle.venue.name_zh} / {bundle.venue.name_en}, "
-          f"有效期至 valid until {local_text(bundle.payload.exp, bundle.payload.tz)}")
+    print(
+        f"已加载 Loaded: bundle v{bundle.version}, "
+        f"{bundle.venue.name_zh} / {bundle.venue.name_en}, "
+        f"有效期至 valid until {local_text(bundle.payload.exp, bundle.payload.tz)}"
+    )
     if bundle.expired:
         print("⚠ 此核验数据已过期 / This bundle has already expired")
     return EXIT_OK
@@ -138,11 +169,19 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 def add_load(sub: argparse._SubParsersAction) -> None:
     """``load``: take a bundle file carried on a stick."""
-    p = sub.add_parser("load", help="从文件加载核验数据 / load a bundle file",
-                       description="加载随身携带的核验数据文件，必须由已固定的密钥签名。/ Load a bundle file; it must be signed by the pinned key.")
+    p = sub.add_parser(
+        "load",
+        help="从文件加载核验数据 / load a bundle file",
+        description="加载随身携带的核验数据文件，必须由已固定的密钥签名。/ "
+        "Load a bundle file; it must be signed by the pinned key.",
+    )
     p.add_argument("file", help="核验数据文件 / bundle file (application/cbor)")
-    p.add_argument("--pin-fingerprint", metavar="FP",
-                   help="未登记设备：固定指纹为 FP 的密钥 / on a never-enrolled device, pin the key with this fingerprint")
+    p.add_argument(
+        "--pin-fingerprint",
+        metavar="FP",
+        help="未登记设备：固定指纹为 FP 的密钥 / "
+        "on a never-enrolled device, pin the key with this fingerprint",
+    )
     p.set_defaults(func=_cmd_load)
 
 
@@ -175,7 +214,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         try:
             text = read_qr(args.image)
         except ImageError as exc:
-            return _err("图片中未识别到二维码" if exc.code == "no_code_found" else "无法读取图片", f"{exc.code}: {exc.detail}")
+            return _err(
+                "图片中未识别到二维码" if exc.code == "no_code_found" else "无法读取图片",
+                f"{exc.code}: {exc.detail}",
+            )
     else:
         text = args.text
     with home.open_log() as log:
@@ -189,12 +231,20 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def add_check(sub: argparse._SubParsersAction) -> None:
     """``check``: decide one code given as text or as an image."""
-    p = sub.add_parser("check", help="核验一个二维码 / check one code",
-                       description="离线核验一个证书二维码。退出码 0 通过、1 拒绝、2 错误。/ Decide one certificate offline. Exit 0 accepted, 1 refused, 2 error.")
+    p = sub.add_parser(
+        "check",
+        help="核验一个二维码 / check one code",
+        description="离线核验一个证书二维码。退出码 0 通过、1 拒绝、2 错误。/ "
+        "Decide one certificate offline. Exit 0 accepted, 1 refused, 2 error.",
+    )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--text", help="二维码文本 / the code's text (HB1:...)")
     src.add_argument("--image", metavar="PATH", help="含二维码的图片 / an image holding the code")
-    p.add_argument("--benefit", metavar="SLUG|CODE", help="要核验的权益 / benefit to redeem (default: the one this venue honors)")
+    p.add_argument(
+        "--benefit",
+        metavar="SLUG|CODE",
+        help="要核验的权益 / benefit to redeem (default: the one this venue honors)",
+    )
     p.add_argument("--json", action="store_true", help="输出 JSON / print the decision as JSON")
     p.set_defaults(func=_cmd_check)
 
@@ -207,6 +257,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _err("未知权益", str(exc))
     print("请扫码（Ctrl-D 结束）/ Scan codes (Ctrl-D to stop)", file=sys.stderr, flush=True)
+    if hasattr(sys.stdin, "reconfigure"):
+        # A scanner that sends bytes outside UTF-8 must give a refusal, not a crash.
+        sys.stdin.reconfigure(errors="replace")
     seen_mtime = _mtime(home.bundle_file)
     with home.open_log() as log:
         for line in sys.stdin:
@@ -237,9 +290,13 @@ def _mtime(path: Path) -> float | None:
 
 def add_scan(sub: argparse._SubParsersAction) -> None:
     """``scan``: one decision line per line read from a keyboard-wedge scanner."""
-    p = sub.add_parser("scan", help="扫码枪连续核验 / decide each scanned line",
-                       description="从标准输入逐行读取（扫码枪模拟键盘），每行输出一个结果，拒绝时响铃，读到文件结束退出。"
-                                   "/ Read lines from stdin (keyboard-wedge scanner), print one decision per line, ring the bell on refusal, stop at end of input.")
+    p = sub.add_parser(
+        "scan",
+        help="扫码枪连续核验 / decide each scanned line",
+        description="从标准输入逐行读取（扫码枪模拟键盘），每行输出一个结果，拒绝时响铃，读到文件结束退出。"
+        "/ Read lines from stdin (keyboard-wedge scanner), print one decision per line, "
+        "ring the bell on refusal, stop at end of input.",
+    )
     p.add_argument("--benefit", metavar="SLUG|CODE", help="要核验的权益 / benefit to redeem")
     p.add_argument("--json", action="store_true", help="每行输出 JSON / one JSON decision per line")
     p.set_defaults(func=_cmd_scan)
@@ -255,7 +312,10 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     except SyncError as exc:
         return _err(f"同步失败（{exc.code}）", f"sync failed: {exc.detail}")
     up = result.upload
-    print(f"已上传 Uploaded: {up.sent}（新 new {up.new}，已有 known {up.known}），待上传 pending {up.remaining}")
+    print(
+        f"已上传 Uploaded: {up.sent}（新 new {up.new}，已有 known {up.known}），"
+        f"待上传 pending {up.remaining}"
+    )
     if up.error:
         print(f"⚠ 部分记录未上传，稍后重试 / some records wait for the next sync: {up.error}")
     if result.bundle_updated:
@@ -267,7 +327,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 def add_sync(sub: argparse._SubParsersAction) -> None:
     """``sync``: upload the log, fetch a newer bundle."""
-    p = sub.add_parser("sync", help="上传记录并更新核验数据 / upload records and fetch a newer bundle")
+    p = sub.add_parser(
+        "sync", help="上传记录并更新核验数据 / upload records and fetch a newer bundle"
+    )
     p.set_defaults(func=_cmd_sync)
 
 
@@ -278,8 +340,10 @@ def _cmd_log(args: argparse.Namespace) -> int:
     for r in rows:
         mark = "通过 accept" if r["decision"] == "accept" else "拒绝 refuse"
         up = "已上传 uploaded" if r["uploaded"] else "待上传 pending"
-        print(f"{local_text(r['at'])}  {mark:<11} {r['reason']:<16} cti={r['cti'] or '-':<16} "
-              f"benefit={r['benefit']} venue={r['venue']}  {up}")
+        print(
+            f"{local_text(r['at'])}  {mark:<11} {r['reason']:<16} cti={r['cti'] or '-':<16} "
+            f"benefit={r['benefit']} venue={r['venue']}  {up}"
+        )
     if not rows:
         print("日志为空 / The log is empty")
     return EXIT_OK
@@ -288,7 +352,9 @@ def _cmd_log(args: argparse.Namespace) -> int:
 def add_log(sub: argparse._SubParsersAction) -> None:
     """``log``: show the latest decisions."""
     p = sub.add_parser("log", help="查看核验日志 / show recent decisions")
-    p.add_argument("--limit", type=int, default=20, metavar="N", help="条数 / how many (default 20)")
+    p.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="条数 / how many (default 20)"
+    )
     p.set_defaults(func=_cmd_log)
 
 
@@ -310,15 +376,26 @@ def _cmd_status(args: argparse.Namespace) -> int:
     else:
         p = bundle.payload
         age_h = (now_ts - p.iat) / 3600
-        print(f"核验数据 Bundle: v{p.version} · {p.program_name.zh} / {p.program_name.en} · "
-              f"{bundle.venue.name_zh} / {bundle.venue.name_en} (venue {bundle.venue.id})")
+        print(
+            f"核验数据 Bundle: v{p.version} · {p.program_name.zh} / {p.program_name.en} · "
+            f"{bundle.venue.name_zh} / {bundle.venue.name_en} (venue {bundle.venue.id})"
+        )
         print(f"签发 Issued: {local_text(p.iat, p.tz)}（{age_h:.1f} 小时前 hours ago）")
         stale = bundle.is_stale(now_ts)
         state = "已过期 EXPIRED" if stale else "有效 valid"
-        print(f"到期 Expires: {local_text(p.exp, p.tz)} · {state} · 过期策略 fail mode: {bundle.venue.fail_mode}")
-        print(f"吊销数 Revoked certificates: {len(bundle.revoked)} · 密钥指纹 Key fingerprint: {bundle.fingerprint}")
+        print(
+            f"到期 Expires: {local_text(p.exp, p.tz)} · {state} · "
+            f"过期策略 fail mode: {bundle.venue.fail_mode}"
+        )
+        print(
+            f"吊销数 Revoked certificates: {len(bundle.revoked)} · "
+            f"密钥指纹 Key fingerprint: {bundle.fingerprint}"
+        )
         if now_ts < p.iat - p.skew:
-            print("⚠ 设备时间早于核验数据签发时间，请校准时钟 / Device clock is behind the bundle: set the clock")
+            print(
+                "⚠ 设备时间早于核验数据签发时间，请校准时钟 / "
+                "Device clock is behind the bundle: set the clock"
+            )
         else:
             print(f"时钟 Clock: {local_text(now_ts, p.tz)}（不早于签发时间 not behind the bundle）")
     print(f"日志 Log: {total} 条 decisions · 待上传 pending upload: {pending}")
@@ -351,8 +428,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"huicui-verify {__version__}")
-    parser.add_argument("--home", metavar="DIR", default=None,
-                        help="数据目录 / data folder (default $HUICUI_VERIFIER_HOME or ~/.local/share/huicui-verifier)")
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        default=None,
+        help="数据目录 / data folder "
+        "(default $HUICUI_VERIFIER_HOME or ~/.local/share/huicui-verifier)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in SUBCOMMANDS:
         add(sub)

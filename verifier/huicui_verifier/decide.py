@@ -143,15 +143,20 @@ def decide(
 
     if bundle.is_stale(now_ts):
         if payload.venue.fail_mode == "closed":
-            return refuse("stale_bundle", f"有效期至 {local_text(payload.exp, payload.tz)}",
-                          f"bundle expired {local_text(payload.exp, payload.tz)}")
+            return refuse(
+                "stale_bundle",
+                f"有效期至 {local_text(payload.exp, payload.tz)}",
+                f"bundle expired {local_text(payload.exp, payload.tz)}",
+            )
         warnings.append(_notice("stale_bundle"))
     if now_ts < payload.iat - payload.skew:
         warnings.append(_notice("clock_behind"))
 
     key = bundle.keys.get(decoded.kid)
     if key is None:
-        return refuse("unknown_key", "", f"kid {decoded.kid.hex()} is not in bundle {payload.version}")
+        return refuse(
+            "unknown_key", "", f"kid {decoded.kid.hex()} is not in bundle {payload.version}"
+        )
     if key.state == "compromised":
         return refuse("key_compromised", "", f"kid {decoded.kid.hex()} is marked compromised")
     if not hb1.verify(decoded, key.pub):
@@ -160,9 +165,15 @@ def decide(
     base.update(name=claims.name, id_last4=claims.id_last4, cert_exp=claims.exp)
     skew = payload.skew
     if claims.iss != payload.program:
-        return refuse("unknown_key", "", f"issued by program {claims.iss!r}, this bundle is {payload.program!r}")
+        return refuse(
+            "unknown_key",
+            "",
+            f"issued by program {claims.iss!r}, this bundle is {payload.program!r}",
+        )
     if claims.iat < key.nbf - skew or (key.exp is not None and claims.iat > key.exp + skew):
-        return refuse("unknown_key", "", "the key was not in service when this certificate was issued")
+        return refuse(
+            "unknown_key", "", "the key was not in service when this certificate was issued"
+        )
 
     if now_ts < claims.iat - skew:
         when = local_text(claims.iat, payload.tz)
@@ -176,7 +187,12 @@ def decide(
     code, problem = select_benefit(benefit, claims.benefits, payload.venue.benefits)
     info: BenefitInfo | None = bundle.benefits.get(code) if code is not None else None
     if info is not None:
-        base.update(benefit=code, benefit_slug=info.slug, benefit_name_zh=info.name_zh, benefit_name_en=info.name_en)
+        base.update(
+            benefit=code,
+            benefit_slug=info.slug,
+            benefit_name_zh=info.name_zh,
+            benefit_name_en=info.name_en,
+        )
     elif code is not None:
         base.update(benefit=code)
     if problem is None and info is None:

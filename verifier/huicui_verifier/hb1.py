@@ -18,7 +18,8 @@ PREFIX = "HB1:"
 MAX_TEXT_LENGTH = 1024  # a version-8 code holds ~211 characters; far past that is an attack
 MAX_NAME_LENGTH = 32
 MAX_BENEFIT_CODE = 63
-MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z: anything later cannot be shown as a date
+# 9999-12-30T00:00:00Z: later times overflow datetime once shifted into a local time zone.
+MAX_TIMESTAMP = 253402128000
 DEFAULT_DIRECTORY = 1
 
 CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_HUICUI = 1, 4, 6, 7, -65537
@@ -87,15 +88,27 @@ def _is_int(value: object) -> bool:
 
 def claims_problem(c: CertificateClaims) -> str | None:
     """Why these claims cannot be an HB1 certificate, or None when they can."""
-    if not isinstance(c.iss, str) or not 2 <= len(c.iss) <= 4 or not (c.iss.isascii() and c.iss.isalnum()):
+    if (
+        not isinstance(c.iss, str)
+        or not 2 <= len(c.iss) <= 4
+        or not (c.iss.isascii() and c.iss.isalnum())
+    ):
         return "iss must be 2-4 ASCII letters or digits"
     if not (_is_int(c.iat) and _is_int(c.exp)) or not 0 <= c.iat < c.exp <= MAX_TIMESTAMP:
-        return "iat and exp must be whole seconds with 0 <= iat < exp <= 9999-12-31"
+        return "iat and exp must be whole seconds with 0 <= iat < exp <= 9999-12-30"
     if not isinstance(c.cti, bytes) or len(c.cti) != 8:
         return "cti must be exactly 8 bytes"
-    if not isinstance(c.name, str) or not 1 <= len(c.name) <= MAX_NAME_LENGTH or not c.name.isprintable():
+    if (
+        not isinstance(c.name, str)
+        or not 1 <= len(c.name) <= MAX_NAME_LENGTH
+        or not c.name.isprintable()
+    ):
         return f"name must be 1-{MAX_NAME_LENGTH} printable characters"
-    if not isinstance(c.id_last4, str) or not 1 <= len(c.id_last4) <= 4 or not c.id_last4.isprintable():
+    if (
+        not isinstance(c.id_last4, str)
+        or not 1 <= len(c.id_last4) <= 4
+        or not c.id_last4.isprintable()
+    ):
         return "id_last4 must be 1-4 printable characters"
     if any(type(b) is not int or not 1 <= b <= MAX_BENEFIT_CODE for b in c.benefits):
         return f"benefit codes must be 1..{MAX_BENEFIT_CODE}"
@@ -181,12 +194,19 @@ def _read_claims(payload: bytes) -> CertificateClaims:
     expected = {CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_HUICUI}
     if set(cwt) != expected:
         missing = expected - set(cwt)
-        raise _malformed(f"claims missing {sorted(missing)}" if missing else "claims carry unknown labels")
+        raise _malformed(
+            f"claims missing {sorted(missing)}" if missing else "claims carry unknown labels"
+        )
     private = cwt[CLAIM_HUICUI]
     if not cbor_check.is_map(private):
         raise _malformed("claim -65537 must be a map")
     keys = set(private)
-    if not {HC_NAME, HC_ID_LAST4, HC_BENEFITS} <= keys or not keys <= {HC_NAME, HC_ID_LAST4, HC_BENEFITS, HC_DIRECTORY}:
+    if not {HC_NAME, HC_ID_LAST4, HC_BENEFITS} <= keys or not keys <= {
+        HC_NAME,
+        HC_ID_LAST4,
+        HC_BENEFITS,
+        HC_DIRECTORY,
+    }:
         raise _malformed("claim -65537 must hold keys 1, 2, 3 and optionally 4")
     bits = private[HC_BENEFITS]
     if not _is_int(bits):

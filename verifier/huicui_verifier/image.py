@@ -26,7 +26,9 @@ def _open(source: str | Path | bytes | Image.Image) -> Image.Image:
     try:
         img = Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source)
         if img.width * img.height > MAX_PIXELS:
-            raise ImageError("unreadable_image", f"image of {img.width}x{img.height} pixels is too large")
+            raise ImageError(
+                "unreadable_image", f"image of {img.width}x{img.height} pixels is too large"
+            )
         img.load()
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError) as exc:
         raise ImageError("unreadable_image", f"cannot open image: {exc}") from None

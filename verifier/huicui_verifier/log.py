@@ -32,7 +32,23 @@ CREATE INDEX IF NOT EXISTS decisions_history ON decisions (cti, benefit, decisio
 CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (uploaded, at);
 """
 
-_COLUMNS = "uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version"
+# Spelled out in each statement (no string building) so every query is a plain literal.
+_INSERT = (
+    "INSERT INTO decisions (uuid, cti, benefit, venue, at, decision, reason, companions, "
+    "bundle_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PENDING = (
+    "SELECT uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version "
+    "FROM decisions WHERE uploaded = 0 AND cti IS NOT NULL ORDER BY at, uuid LIMIT ?"
+)
+_RECENT = (
+    "SELECT uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version, uploaded "
+    "FROM decisions ORDER BY at DESC, rowid DESC LIMIT ?"
+)
+_HISTORY = (
+    "SELECT at, venue FROM decisions "
+    "WHERE cti = ? AND benefit = ? AND decision = 'accept' ORDER BY at"
+)
 
 
 class DecisionLog:
@@ -76,7 +92,7 @@ class DecisionLog:
         )
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._db.execute(f"INSERT INTO decisions ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", row)
+            self._db.execute(_INSERT, row)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -86,37 +102,33 @@ class DecisionLog:
         return _to_record(row)
 
     def history(self, cti: str, benefit: int) -> list[tuple[int, int]]:
-        """(epoch seconds, venue id) of accepted uses of ``cti`` and ``benefit``: the policy's input."""
-        rows = self._db.execute(
-            "SELECT at, venue FROM decisions WHERE cti = ? AND benefit = ? AND decision = 'accept' ORDER BY at",
-            (cti, benefit),
-        )
+        """(epoch seconds, venue id) of accepted uses of ``cti`` and ``benefit``, for the policy."""
+        rows = self._db.execute(_HISTORY, (cti, benefit))
         return [(at, venue) for at, venue in rows]
 
     def pending(self, limit: int) -> list[RedemptionRecord]:
         """Up to ``limit`` records not yet acknowledged by the server, oldest first."""
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM decisions WHERE uploaded = 0 AND cti IS NOT NULL ORDER BY at, uuid LIMIT ?",
-            (limit,),
-        )
+        rows = self._db.execute(_PENDING, (limit,))
         return [_to_record(row) for row in rows]
 
     def pending_count(self) -> int:
         """How many records wait for upload."""
-        return self._db.execute("SELECT count(*) FROM decisions WHERE uploaded = 0 AND cti IS NOT NULL").fetchone()[0]
+        return self._db.execute(
+            "SELECT count(*) FROM decisions WHERE uploaded = 0 AND cti IS NOT NULL"
+        ).fetchone()[0]
 
     def mark_uploaded(self, uuids: Iterable[str]) -> None:
         """Mark records as acknowledged by the server (call only after its answer)."""
         ids = list(uuids)
         self._db.execute("BEGIN IMMEDIATE")
-        self._db.executemany("UPDATE decisions SET uploaded = 1 WHERE uuid = ?", [(u,) for u in ids])
+        self._db.executemany(
+            "UPDATE decisions SET uploaded = 1 WHERE uuid = ?", [(u,) for u in ids]
+        )
         self._db.execute("COMMIT")
 
     def recent(self, limit: int = 20) -> list[dict]:
         """The latest decisions, newest first, as dicts (for ``huicui-verify log``)."""
-        cur = self._db.execute(
-            f"SELECT {_COLUMNS}, uploaded FROM decisions ORDER BY at DESC, rowid DESC LIMIT ?", (limit,)
-        )
+        cur = self._db.execute(_RECENT, (limit,))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur]
 

@@ -34,7 +34,9 @@ class Limit(msgspec.Struct, frozen=True):
 
 
 class Hours(msgspec.Struct, frozen=True):
-    """An opening window ``opens <= time < closes`` ("HH:MM", closes may be "24:00") on ISO weekdays.
+    """An opening window ``opens <= time < closes`` on ISO weekdays.
+
+    Times are "HH:MM"; ``closes`` may be "24:00".
 
     A window cannot cross midnight; write two windows instead.
     """
@@ -131,7 +133,9 @@ def policy_problems(policy: Policy) -> list[str]:
         if not (_HHMM.match(h.opens) and _HHMM.match(h.closes)) or h.opens == "24:00":
             found.append(f"hours must be HH:MM, got {h.opens!r}-{h.closes!r}")
         elif _minutes(h.opens) >= _minutes(h.closes):
-            found.append(f"hours {h.opens}-{h.closes} must open before they close (split overnight windows)")
+            found.append(
+                f"hours {h.opens}-{h.closes} must open before they close (split overnight windows)"
+            )
         if not h.weekdays or any(d not in range(1, 8) for d in h.weekdays):
             found.append(f"weekdays must be ISO days 1..7, got {list(h.weekdays)}")
     return found
@@ -174,7 +178,9 @@ def _days_text(days: tuple[int, ...]) -> tuple[str, str]:
             f"周{_WEEKDAY_ZH[days[0] - 1]}至周{_WEEKDAY_ZH[days[-1] - 1]}",
             f"{_WEEKDAY_EN[days[0] - 1]}–{_WEEKDAY_EN[days[-1] - 1]}",
         )
-    return "、".join(f"周{_WEEKDAY_ZH[d - 1]}" for d in days), ", ".join(_WEEKDAY_EN[d - 1] for d in days)
+    return "、".join(f"周{_WEEKDAY_ZH[d - 1]}" for d in days), ", ".join(
+        _WEEKDAY_EN[d - 1] for d in days
+    )
 
 
 def hours_text(hours: Sequence[Hours]) -> tuple[str, str]:
@@ -238,7 +244,9 @@ def evaluate(
     effect_zh, effect_en = describe_effect(policy)
     comp_zh, comp_en = _companions_text(policy.companions)
 
-    def outcome(allowed: bool, reason: str, detail_zh: str = "", detail_en: str = "") -> PolicyOutcome:
+    def outcome(
+        allowed: bool, reason: str, detail_zh: str = "", detail_en: str = ""
+    ) -> PolicyOutcome:
         return PolicyOutcome(
             allowed=allowed,
             reason=reason,  # type: ignore[arg-type]
@@ -271,7 +279,9 @@ def evaluate(
         )
         if used >= limit.count:
             every_zh, every_en, this_zh, this_en = _PERIOD_TEXT[limit.per]
-            where_zh, where_en = ("（本场所）", " at this venue") if limit.scope == "venue" else ("", "")
+            where_zh, where_en = (
+                ("（本场所）", " at this venue") if limit.scope == "venue" else ("", "")
+            )
             return outcome(
                 False,
                 "limit_reached",

@@ -23,7 +23,13 @@ from .log import DecisionLog
 from .records import BUNDLE_PATH, MAX_BATCH, SYNC_PATH, SyncRequest, SyncResponse
 
 USER_AGENT = f"huicui-verifier/{__version__}"
-_TRANSIENT = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError)
+_TRANSIENT = (
+    urllib.error.URLError,
+    http.client.HTTPException,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
 
 
 class SyncError(Exception):
@@ -62,28 +68,40 @@ def _url(server: str, path: str) -> str:
 
 
 def _request(
-    method: str, url: str, token: str, *, body: bytes | None = None, headers: dict | None = None, timeout: float = 30
+    method: str,
+    url: str,
+    token: str,
+    *,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = 30,
 ) -> tuple[int, dict, bytes]:
-    req = urllib.request.Request(url, data=body, method=method)
+    if not url.startswith(("https://", "http://")):
+        raise SyncError("bad_server", f"server URL must start with https:// or http://: {url}")
+    req = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - scheme checked above
     req.add_header("Authorization", f"Bearer {token}")
     req.add_header("User-Agent", USER_AGENT)
     for name, value in (headers or {}).items():
         req.add_header(name, value)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - scheme checked
             return resp.status, dict(resp.headers.items()), resp.read()
     except urllib.error.HTTPError as exc:
         with exc:
             return exc.code, dict(exc.headers.items()), exc.read()
 
 
-def fetch_bundle(server: str, token: str, *, etag: str | None = None, timeout: float = 30) -> tuple[bytes | None, str | None]:
+def fetch_bundle(
+    server: str, token: str, *, etag: str | None = None, timeout: float = 30
+) -> tuple[bytes | None, str | None]:
     """GET the bundle; returns (bytes, etag), or (None, etag) when the server says 304."""
     headers = {"Accept": "application/cbor"}
     if etag:
         headers["If-None-Match"] = etag
     try:
-        status, resp_headers, body = _request("GET", _url(server, BUNDLE_PATH), token, headers=headers, timeout=timeout)
+        status, resp_headers, body = _request(
+            "GET", _url(server, BUNDLE_PATH), token, headers=headers, timeout=timeout
+        )
     except _TRANSIENT as exc:
         raise SyncError("network", f"cannot reach {server}: {exc}") from None
     lowered = {k.lower(): v for k, v in resp_headers.items()}
@@ -108,10 +126,14 @@ def enroll(
     data, etag = fetch_bundle(server, token)
     assert data is not None
     bundle = load(data, pinned_key=None, held_version=None, now=now)
-    if expected_fingerprint is not None and normalize_fingerprint(expected_fingerprint) != bundle.fingerprint:
+    if (
+        expected_fingerprint is not None
+        and normalize_fingerprint(expected_fingerprint) != bundle.fingerprint
+    ):
+        wanted = normalize_fingerprint(expected_fingerprint)
         raise SyncError(
             "fingerprint_mismatch",
-            f"server key {bundle.fingerprint} differs from the expected {normalize_fingerprint(expected_fingerprint)}",
+            f"server key {bundle.fingerprint} differs from the expected {wanted}",
         )
     home.set_token(token)
     home.update_state(server=server)
@@ -167,13 +189,17 @@ def upload(
             try:
                 answer = msgspec.json.decode(resp, type=SyncResponse)
             except msgspec.DecodeError as exc:
-                raise SyncError("bad_response", f"sync answer is not a SyncResponse: {exc}") from None
+                raise SyncError(
+                    "bad_response", f"sync answer is not a SyncResponse: {exc}"
+                ) from None
             break
         if answer is None:
             result.remaining = log.pending_count()
             return result
         if answer.received != len(batch):
-            raise SyncError("bad_response", f"server received {answer.received} of {len(batch)} records")
+            raise SyncError(
+                "bad_response", f"server received {answer.received} of {len(batch)} records"
+            )
         log.mark_uploaded(r.uuid for r in batch)
         result.error = None
         result.sent += len(batch)
@@ -184,17 +210,28 @@ def upload(
     return result
 
 
-def sync(home: DeviceHome, *, now: datetime, attempts: int = 3, backoff: float = 0.5) -> SyncResult:
+def sync(
+    home: DeviceHome,
+    *,
+    now: datetime,
+    batch_size: int = MAX_BATCH,
+    attempts: int = 3,
+    backoff: float = 0.5,
+) -> SyncResult:
     """Upload the log, then take a newer bundle if the server has one (ETag / 304)."""
     server, token, pinned = home.server, home.token, home.pinned_key
     if not (server and token and pinned):
         raise SyncError("not_enrolled", "this device is not enrolled: run huicui-verify enroll")
     with home.open_log() as log:
-        uploaded = upload(log, server, token, attempts=attempts, backoff=backoff)
+        uploaded = upload(
+            log, server, token, batch_size=batch_size, attempts=attempts, backoff=backoff
+        )
     state = home.state()
     data, etag = fetch_bundle(server, token, etag=state.get("etag"))
     if data is None:
-        return SyncResult(upload=uploaded, bundle_updated=False, bundle_version=state.get("bundle_version"))
+        return SyncResult(
+            upload=uploaded, bundle_updated=False, bundle_version=state.get("bundle_version")
+        )
     try:
         bundle = load(data, pinned_key=pinned, held_version=state.get("bundle_version"), now=now)
     except BundleError as exc:

@@ -16,6 +16,11 @@ COMMAND_MODULES = [
     "huicui.cli.setup",
     "huicui.cli.tokens",
     "huicui.cli.memberships",
+    "huicui.cli.imports",
+    "huicui.cli.exports",
+    "huicui.cli.venues",
+    "huicui.cli.bundle",
+    "huicui.cli.plugins",
 ]
 
 EPILOG = """\

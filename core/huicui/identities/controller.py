@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
+from litestar.response import Stream
 
 from huicui import audit
 from huicui.auth import ANY_STAFF, principal_of, roles
 from huicui.context import Context
-from huicui.http import Id, Limit, Offset, PageOut, provide_ctx
+from huicui.http import MAX_ID, Id, Limit, Offset, PageOut, provide_ctx
 from huicui.identities import service
 from huicui.identities.schemas import IdentityIn, IdentityOut, IdentityPatch, Residency
+from huicui.roster_io import exporting, importing, uploads
 
 REGISTRARS = roles("registrar", "admin")
 
@@ -27,6 +29,28 @@ class RevealOut(msgspec.Struct):
     id: int
     id_doc: str
     phone: str
+
+
+class LookupIn(msgspec.Struct, forbid_unknown_fields=True):
+    id_doc: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class LookupOut(msgspec.Struct):
+    registered: bool
+    identity: IdentityOut | None = None
+
+
+STATE_PATTERN = "^(nominated|approved|active|expired|suspended|revoked|rejected)$"
+IMPORT_HELP = (
+    "Upload a roster as multipart/form-data (field `file`) or as the raw body with "
+    "Content-Type text/csv or the XLSX media type. Headers in Chinese or English "
+    "(姓名/display_name and 证件号码/id_doc are required). Policy: all-or-nothing — if any "
+    "row has a problem nothing is written and the answer is a 422 problem document whose "
+    "`report` lists every problem; with skip_invalid=true the valid rows are written in one "
+    "transaction and the report lists the skipped rows. dry_run=true writes nothing and "
+    "returns the same report. nominate=true (with source_org) also nominates each new "
+    "identity into directory_id or the default directory."
+)
 
 
 class IdentityController(Controller):
@@ -42,10 +66,7 @@ class IdentityController(Controller):
         field: Annotated[str | None, Parameter(max_length=64)] = None,
         source: Annotated[str | None, Parameter(max_length=64)] = None,
         residency: Residency | None = None,
-        status: Annotated[
-            str | None,
-            Parameter(pattern="^(nominated|approved|active|expired|suspended|revoked|rejected)$"),
-        ] = None,
+        status: Annotated[str | None, Parameter(pattern=STATE_PATTERN)] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> PageOut:
@@ -99,3 +120,93 @@ class IdentityController(Controller):
             principal_of(request), "identity.reveal", "identity", identity_id, reason=data.reason
         )
         return RevealOut(id=identity_id, **plain)
+
+    @post(
+        "/lookup",
+        guards=[REGISTRARS],
+        status_code=200,
+        summary="Is this document number registered? (hash lookup; POST keeps it out of URLs)",
+    )
+    async def lookup(self, ctx: NamedDependency[Context], data: JSONBody[LookupIn]) -> LookupOut:
+        found = await service.find_by_id_doc(ctx, data.id_doc)
+        if found is None:
+            return LookupOut(registered=False)
+        return LookupOut(registered=True, identity=await service.get_identity(ctx, found))
+
+    @post(
+        "/import",
+        guards=[REGISTRARS],
+        status_code=200,
+        request_max_body_size=None,  # the roster.import_max_bytes cap is applied while reading
+        summary="Import a roster file (CSV or XLSX) with a row-by-row report",
+        description=IMPORT_HELP,
+    )
+    async def import_file(
+        self,
+        ctx: NamedDependency[Context],
+        request: Request,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        nominate: bool = False,
+        source_org: Annotated[str | None, Parameter(max_length=200)] = None,
+        directory_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+        file_name: Annotated[str | None, Parameter(max_length=200)] = None,
+    ) -> Response:
+        upload = await uploads.read_upload(request, ctx.settings.roster.import_max_bytes)
+        report = await importing.import_roster(
+            ctx,
+            principal_of(request),
+            upload.data,
+            file_name=file_name or upload.file_name,
+            content_type=upload.content_type,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            nominate=nominate,
+            source_org=source_org,
+            directory_id=directory_id,
+        )
+        if report.status == "rejected":
+            raise importing.ImportRejected(
+                report.message_zh, report.message_en, report=msgspec.to_builtins(report)
+            )
+        status = 201 if report.status == "written" else 200
+        return Response(content=report, status_code=status)
+
+    @get(
+        "/export",
+        guards=[ANY_STAFF],
+        summary="Export the roster as CSV or XLSX (masked; admins may reveal with a reason)",
+    )
+    async def export(
+        self,
+        ctx: NamedDependency[Context],
+        request: Request,
+        export_format: Annotated[
+            Literal["csv", "xlsx"], Parameter(query="format", description="csv or xlsx")
+        ] = "csv",
+        q: Annotated[str | None, Parameter(max_length=64, description="name or pinyin")] = None,
+        field: Annotated[str | None, Parameter(max_length=64)] = None,
+        source: Annotated[str | None, Parameter(max_length=64)] = None,
+        residency: Residency | None = None,
+        status: Annotated[str | None, Parameter(pattern=STATE_PATTERN)] = None,
+        reveal: bool = False,
+        reason: Annotated[str | None, Parameter(max_length=500)] = None,
+    ) -> Response | Stream:
+        filters = {
+            "q": q,
+            "field": field,
+            "source": source,
+            "residency": residency,
+            "status": status,
+        }
+        filters = {k: v for k, v in filters.items() if v}
+        actor = principal_of(request)
+        plan = await exporting.prepare(ctx, actor, filters, export_format, reveal, reason)
+        headers = {
+            "Content-Disposition": f'attachment; filename="{plan.file_name}"',
+            "X-Huicui-Rows": str(plan.rows),
+            "Cache-Control": "no-store",
+        }
+        if isinstance(plan.body, bytes):
+            return Response(content=plan.body, media_type=plan.media_type, headers=headers)
+        return Stream(plan.body, media_type=plan.media_type, headers=headers)

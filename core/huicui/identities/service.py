@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import msgspec
@@ -12,33 +13,140 @@ from huicui.auth import Principal
 from huicui.context import Context
 from huicui.errors import Conflict, InvalidInput, NotFound
 from huicui.identities.schemas import Descendant, IdentityIn, IdentityOut, IdentityPatch
-from huicui.identities.validation import id_doc_problem, phone_problem
+from huicui.identities.validation import (
+    ID_DOC_ZH,
+    FieldProblem,
+    email_problem,
+    has_control_characters,
+    id_doc_problem,
+    phone_problem,
+)
 from huicui.roster.tables import Identity, Membership
 from huicui.timefmt import to_local_iso
 from huicui.vault import last4, mask, normalize_identifier
 
+_TEXT_FIELDS = (
+    "display_name",
+    "pinyin",
+    "field",
+    "achievements",
+    "id_doc",
+    "phone",
+    "email",
+    "liaison",
+    "source",
+)
 
-def check_identity(data: IdentityIn | IdentityPatch) -> list[tuple[str, str]]:
-    """Field problems as (field, reason); empty when the data is acceptable."""
-    problems = []
-    id_doc = data.id_doc if data.id_doc is not msgspec.UNSET else ""
-    phone = data.phone if data.phone is not msgspec.UNSET else ""
-    if id_doc and (reason := id_doc_problem(id_doc)):
-        problems.append(("id_doc", reason))
-    if phone and (reason := phone_problem(phone)):
-        problems.append(("phone", reason))
-    name = data.display_name if data.display_name is not msgspec.UNSET else "x"
-    if not name.strip():
-        problems.append(("display_name", "display name is blank"))
+
+def check_identity(data: IdentityIn | IdentityPatch) -> list[FieldProblem]:
+    """Field problems beyond the shape (check digits, phones, blanks, control characters).
+
+    The one place identity content is judged: the API, the import and the CLI call it.
+    """
+    problems: list[FieldProblem] = []
+
+    def given(name: str) -> str:
+        value = getattr(data, name)
+        return "" if value is msgspec.UNSET or value is None else value
+
+    for name in _TEXT_FIELDS:
+        if has_control_characters(given(name)):
+            problems.append(
+                FieldProblem(
+                    name,
+                    "control_character",
+                    "包含不可见的控制字符（如 \\0）",
+                    "contains a control character (such as NUL)",
+                )
+            )
+    if (id_doc := given("id_doc")) and (reason := id_doc_problem(id_doc)):
+        problems.append(FieldProblem("id_doc", "bad_id_doc", ID_DOC_ZH.get(reason, reason), reason))
+    if (phone := given("phone")) and (reason := phone_problem(phone)):
+        problems.append(
+            FieldProblem("phone", "bad_phone", "手机号码应为 7–15 位数字，可以 + 开头", reason)
+        )
+    if (email := given("email")) and (reason := email_problem(email)):
+        problems.append(FieldProblem("email", "bad_email", "邮箱地址格式不正确", reason))
+    if data.display_name is not msgspec.UNSET and not data.display_name.strip():
+        problems.append(FieldProblem("display_name", "blank", "姓名不能为空", "name is blank"))
+    for descendant in given_list(data):
+        if not descendant.name.strip() or has_control_characters(descendant.name):
+            problems.append(
+                FieldProblem(
+                    "descendants",
+                    "bad_descendant",
+                    "子女姓名不能为空或含控制字符",
+                    "a descendant's name is blank or holds a control character",
+                )
+            )
+            break
     return problems
 
 
-def _raise_problems(problems: list[tuple[str, str]]) -> None:
+def given_list(data: IdentityIn | IdentityPatch) -> list[Descendant]:
+    value = data.descendants
+    return [] if value is msgspec.UNSET else value
+
+
+_LENGTH = re.compile(r"Expected `str` of length (<=|>=) (\d+)")
+_FIELD_AT = re.compile(r"at `\$\.([a-z_]+)")
+_MISSING = re.compile(r"missing required field `([a-z_]+)`")
+
+
+def _shape_problem(message: str) -> FieldProblem:
+    """A msgspec validation message as a :class:`FieldProblem` with a Chinese text."""
+    found = _FIELD_AT.search(message) or _MISSING.search(message)
+    name = found.group(1) if found else "?"
+    if (length := _LENGTH.search(message)) and length.group(1) == "<=":
+        return FieldProblem(
+            name, "too_long", f"长度不能超过 {length.group(2)} 个字符", message.split(" - ")[0]
+        )
+    if length or _MISSING.search(message):
+        return FieldProblem(name, "required", "不能为空", "is required")
+    if "enum" in message:
+        return FieldProblem(name, "bad_choice", "取值不在允许范围内", message.split(" - ")[0])
+    return FieldProblem(name, "bad_value", "格式不正确", message.split(" - ")[0])
+
+
+def parse_identity(values: dict[str, Any]) -> tuple[IdentityIn | None, list[FieldProblem]]:
+    """Turn loose values (an import row) into :class:`IdentityIn`, collecting every problem.
+
+    The shape is checked by msgspec (the same limits as the API); a failing field is
+    reported and left out so the other fields are still judged; then
+    :func:`check_identity` judges the content.
+    """
+    problems: list[FieldProblem] = []
+    remaining = dict(values)
+    required = {f.name for f in msgspec.structs.fields(IdentityIn) if f.required}
+    for _ in range(len(values) + len(required) + 1):
+        try:
+            data = msgspec.convert(remaining, IdentityIn)
+        except msgspec.ValidationError as exc:
+            problem = _shape_problem(str(exc))
+            problems.append(problem)
+            if problem.field in required:
+                # A valid stand-in, so the remaining fields are still judged.
+                remaining[problem.field] = "-"
+            elif problem.field in remaining:
+                del remaining[problem.field]
+            else:
+                return None, problems
+            continue
+        reported = {p.field for p in problems}
+        problems.extend(p for p in check_identity(data) if p.field not in reported)
+        return (None if problems else data), problems
+    return None, problems
+
+
+def _raise_problems(problems: list[FieldProblem]) -> None:
     if problems:
         raise InvalidInput(
-            "身份信息有误：" + "；".join(f"{f}" for f, _ in problems),
-            "Identity data is invalid: " + "; ".join(f"{f}: {r}" for f, r in problems),
-            errors=[{"key": f, "message": r} for f, r in problems],
+            "身份信息有误：" + "；".join(f"{p.field}：{p.zh}" for p in problems),
+            "Identity data is invalid: " + "; ".join(f"{p.field}: {p.en}" for p in problems),
+            errors=[
+                {"key": p.field, "code": p.code, "message": p.en, "message_zh": p.zh}
+                for p in problems
+            ],
         )
 
 
@@ -208,7 +316,7 @@ async def reveal_personal(ctx: Context, identity_id: int) -> dict[str, str]:
     }
 
 
-async def search_identities(
+def identity_conditions(
     ctx: Context,
     *,
     q: str | None = None,
@@ -217,10 +325,8 @@ async def search_identities(
     residency: str | None = None,
     status: str | None = None,
     id_doc: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[IdentityOut], int]:
-    """Identities matching every given filter, newest first; returns (page, total)."""
+) -> list[Any]:
+    """Piccolo WHERE conditions for the search filters (shared by search and export)."""
     conditions = []
     if q:
         conditions.append(Identity.display_name.ilike(f"%{q}%") | Identity.pinyin.ilike(f"%{q}%"))
@@ -238,6 +344,22 @@ async def search_identities(
                 Membership.select(Membership.identity).where(Membership.state == status)
             )
         )
+    return conditions
+
+
+async def search_identities(
+    ctx: Context,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    **filters: Any,
+) -> tuple[list[IdentityOut], int]:
+    """Identities matching every given filter, newest first; returns (page, total).
+
+    Filters: ``q`` (name or pinyin), ``field``, ``source``, ``residency``, ``status``
+    (of any membership) and ``id_doc`` (exact, by keyed hash).
+    """
+    conditions = identity_conditions(ctx, **filters)
     query = Identity.select()
     count = Identity.count()
     for condition in conditions:

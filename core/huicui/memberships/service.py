@@ -51,8 +51,17 @@ async def get_row(membership_id: int) -> dict[str, Any]:
     return row
 
 
+async def _with_certificates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``certificate_id`` (the active certificate's cti) to membership rows."""
+    from huicui.issuance.certificates import active_certificate_ids
+
+    ids = await active_certificate_ids([row["id"] for row in rows])
+    return [{**row, "certificate_id": ids.get(row["id"])} for row in rows]
+
+
 async def get_membership(ctx: Context, membership_id: int) -> MembershipOut:
-    return to_out(ctx, await get_row(membership_id))
+    (row,) = await _with_certificates([await get_row(membership_id)])
+    return to_out(ctx, row)
 
 
 async def nominate(ctx: Context, actor: Principal, data: NominationIn) -> MembershipOut:
@@ -197,7 +206,7 @@ async def list_memberships(
         query = query.where(condition)
         count = count.where(condition)
     rows = await query.limit(limit).offset(offset)
-    return [to_out(ctx, row) for row in rows], await count
+    return [to_out(ctx, row) for row in await _with_certificates(rows)], await count
 
 
 async def expire_lapsed(ctx: Context, actor: Principal | str = "system:review") -> list[int]:

@@ -1,0 +1,77 @@
+"""``GET /api/v1/benefits``: the installed benefits and their policies; the plugin report."""
+
+from __future__ import annotations
+
+import msgspec
+from huicui_verifier.policy import Policy, describe_effect, hours_text
+from litestar import Controller, get
+from litestar.di import NamedDependency, Provide
+
+from huicui.auth import ADMIN, ANY_STAFF
+from huicui.context import Context
+from huicui.errors import NotFound
+from huicui.http import provide_ctx
+from huicui.plugins.api import BenefitInfo
+from huicui.plugins.manager import PluginReport
+
+
+class BenefitOut(msgspec.Struct):
+    """One installed benefit, its policy as data and as words, and the plugin behind it."""
+
+    code: int
+    slug: str
+    name_zh: str
+    name_en: str
+    category: str
+    venue_kinds: list[str]
+    policy: Policy
+    effect_zh: str
+    effect_en: str
+    hours_zh: str
+    hours_en: str
+    plugin: str
+    distribution: str
+    version: str
+
+
+def benefit_out(ctx: Context, info: BenefitInfo) -> BenefitOut:
+    effect_zh, effect_en = describe_effect(info.policy)
+    hours_zh, hours_en = hours_text(info.policy.hours)
+    owner = ctx.plugins.plugin_of(info.code)
+    return BenefitOut(
+        code=info.code,
+        slug=info.slug,
+        name_zh=info.name_zh,
+        name_en=info.name_en,
+        category=info.category,
+        venue_kinds=list(info.venue_kinds),
+        policy=info.policy,
+        effect_zh=effect_zh,
+        effect_en=effect_en,
+        hours_zh=hours_zh,
+        hours_en=hours_en,
+        plugin=owner.name if owner else "",
+        distribution=owner.distribution if owner else "",
+        version=owner.version if owner else "",
+    )
+
+
+class BenefitController(Controller):
+    path = "/api/v1/benefits"
+    tags = ["benefits"]
+    dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
+
+    @get("/", guards=[ANY_STAFF], summary="Installed benefits with their policies")
+    async def list(self, ctx: NamedDependency[Context]) -> list[BenefitOut]:
+        return [benefit_out(ctx, info) for info in ctx.plugins.benefits()]
+
+    @get("/{code:int}", guards=[ANY_STAFF], summary="One installed benefit")
+    async def read(self, ctx: NamedDependency[Context], code: int) -> BenefitOut:
+        info = ctx.plugins.benefit(code)
+        if info is None:
+            raise NotFound("未安装该权益", f"No installed benefit has code {code}")
+        return benefit_out(ctx, info)
+
+    @get("/plugins", guards=[ADMIN], summary="Plugins loaded and left out at start-up")
+    async def plugins(self, ctx: NamedDependency[Context]) -> PluginReport:
+        return ctx.plugins.report()

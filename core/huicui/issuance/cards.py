@@ -1,0 +1,198 @@
+"""What a holder shows: the QR code as PNG and SVG, and the printable A5 honor certificate.
+
+Pure functions of the HB1 text and what is printed beside it; no database here.
+The QR uses error correction M (DESIGN.md sizes HB1 for a version-8 code at M) and
+the standard quiet zone of four modules. The certificate embeds Noto Sans CJK (the
+simplified-Chinese face of the collection shipped by ``noto-cjk-sans-otc``), so a
+name prints correctly on a machine without Chinese fonts.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import qrcode
+from fpdf import FPDF
+from qrcode.constants import ERROR_CORRECT_M
+
+QUIET_ZONE = 4
+DEFAULT_SCALE = 8
+MIN_SCALE, MAX_SCALE = 4, 20  # a module below 4 px scans badly on phone cameras
+QR_WIDTH_MM = 60  # on the A5 certificate: large enough for any phone camera at arm's length
+A5_MM = (148.0, 210.0)
+NOTO_SC_FACE = 2  # index of "Noto Sans CJK SC" in NotoSansCJK-Regular.ttc
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR modules of ``text`` (error correction M, alphanumeric), quiet zone included."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
+    # optimize=0 keeps one segment: HB1 text is all alphanumeric (Base45 was chosen for it).
+    qr.add_data(text, optimize=0)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def qr_version(text: str) -> int:
+    """The QR version (size) the text needs at error correction M."""
+    return (len(qr_matrix(text)) - 2 * QUIET_ZONE - 17) // 4
+
+
+def qr_png(text: str, scale: int = DEFAULT_SCALE) -> bytes:
+    """A black-on-white PNG, ``scale`` pixels per module (4–20)."""
+    scale = max(MIN_SCALE, min(MAX_SCALE, scale))
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=scale, border=QUIET_ZONE)
+    qr.add_data(text, optimize=0)
+    qr.make(fit=True)
+    image = qr.make_image(fill_color="black", back_color="white").get_image()
+    out = io.BytesIO()
+    image.convert("1").save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def qr_svg(text: str, *, size: str | None = None, title: str = "") -> str:
+    """A standalone SVG (one path, module units), fit to inline in HTML.
+
+    ``size`` sets width and height (e.g. ``"100%"``); without it the SVG is 8 px a module.
+    """
+    matrix = qr_matrix(text)
+    n = len(matrix)
+    parts = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                parts.append(f"M{start} {y}h{x - start}v1h{start - x}z")
+            else:
+                x += 1
+    dimension = size or str(n * DEFAULT_SCALE)
+    title_tag = f"<title>{_xml_escape(title)}</title>" if title else ""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" width="{dimension}" '
+        f'height="{dimension}" shape-rendering="crispEdges" role="img">{title_tag}'
+        f'<rect width="{n}" height="{n}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(parts)}"/></svg>'
+    )
+
+
+def _xml_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+@dataclass(frozen=True)
+class CardContent:
+    """What the printed certificate shows besides the QR code."""
+
+    text: str  # HB1
+    name: str
+    program_zh: str
+    program_en: str
+    valid_from: str  # YYYY-MM-DD in the program's timezone
+    valid_until: str
+    benefits: Sequence[tuple[str, str]]  # (zh, en)
+    certificate_id: str
+    revoked: bool = False
+
+
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` shortened with an ellipsis until it fits ``width`` in the current font."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _font_path() -> str:
+    from noto_cjk_sans_otc import FONT_PATH
+
+    return str(FONT_PATH)
+
+
+def certificate_pdf(card: CardContent) -> bytes:
+    """The A5 portrait honor certificate (荣誉证书) with a 60 mm QR code."""
+    pdf = FPDF(orientation="P", unit="mm", format=A5_MM)
+    pdf.set_title(f"荣誉证书 Honor certificate {card.certificate_id}")
+    pdf.set_creator("Huicui")
+    pdf.set_auto_page_break(False)
+    pdf.add_font("NotoSC", fname=_font_path(), collection_font_number=NOTO_SC_FACE)
+    pdf.add_page()
+    width = A5_MM[0]
+
+    # Border: a double rule in the program's red.
+    pdf.set_draw_color(178, 34, 34)
+    pdf.set_line_width(1.2)
+    pdf.rect(6, 6, width - 12, A5_MM[1] - 12)
+    pdf.set_line_width(0.3)
+    pdf.rect(8.5, 8.5, width - 17, A5_MM[1] - 17)
+
+    pdf.set_text_color(178, 34, 34)
+    pdf.set_font("NotoSC", size=28)
+    pdf.set_xy(10, 16)
+    pdf.cell(width - 20, 13, "荣誉证书", align="C")
+    pdf.set_font("NotoSC", size=10)
+    pdf.set_xy(10, 30)
+    pdf.cell(width - 20, 5, "Certificate of Honor", align="C")
+
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("NotoSC", size=22)
+    pdf.set_xy(10, 39)
+    pdf.cell(width - 20, 11, card.name, align="C")
+    pdf.set_font("NotoSC", size=10)
+    pdf.set_xy(14, 52)
+    pdf.multi_cell(
+        width - 28,
+        5,
+        f"入选“{card.program_zh}”人才名录，特发此证。\n"
+        f"Member of the {card.program_en} talent roster.",
+        align="C",
+    )
+
+    qr_y = 66.0
+    qr_x = (width - QR_WIDTH_MM) / 2
+    pdf.image(io.BytesIO(qr_png(card.text, scale=10)), x=qr_x, y=qr_y, w=QR_WIDTH_MM,
+              h=QR_WIDTH_MM)
+
+    y = qr_y + QR_WIDTH_MM + 3
+    pdf.set_font("NotoSC", size=10)
+    pdf.set_xy(10, y)
+    pdf.cell(width - 20, 5, f"有效期 Valid {card.valid_from} — {card.valid_until}", align="C")
+    y += 6
+    if card.revoked:
+        pdf.set_text_color(200, 0, 0)
+        pdf.set_xy(10, y)
+        pdf.cell(width - 20, 5, "已失效 / No longer valid", align="C")
+        pdf.set_text_color(0, 0, 0)
+        y += 6
+
+    pdf.set_font("NotoSC", size=9)
+    pdf.set_xy(14, y + 1)
+    pdf.cell(width - 28, 5, "可享权益 Benefits", align="L")
+    y += 7
+    pdf.set_font("NotoSC", size=7.5)
+    line_width = width - 28
+    for index, (zh, en) in enumerate(card.benefits):
+        pdf.set_xy(14, y + index * 4.2)
+        pdf.cell(line_width, 4.2, _fit(pdf, f"{index + 1}. {zh}  {en}", line_width), align="L")
+    if not card.benefits:
+        pdf.set_xy(14, y)
+        pdf.cell(line_width, 4.2, "—", align="L")
+
+    pdf.set_font("NotoSC", size=7)
+    pdf.set_text_color(90, 90, 90)
+    pdf.set_xy(10, A5_MM[1] - 20)
+    pdf.multi_cell(
+        width - 20,
+        3.6,
+        "出示本证时，工作人员将核对身份证件后四位。\n"
+        "Staff will check the last four characters of your ID document.\n"
+        f"证书编号 Certificate {card.certificate_id}",
+        align="C",
+    )
+    return bytes(pdf.output())

@@ -1,0 +1,375 @@
+"""Validate a roster file row by row and write it all-or-nothing (or skip invalid rows).
+
+Policy: by default an import is all-or-nothing — one row with a problem and nothing
+is written; the report lists every problem. With ``skip_invalid`` the valid rows are
+written in one transaction and the report names each skipped row and why. A dry run
+writes nothing and returns the same report. Validation is
+:func:`huicui.identities.service.parse_identity`, the same code as the API's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from piccolo.engine.finder import engine_finder
+
+from huicui import audit
+from huicui.auth import Principal
+from huicui.context import Context
+from huicui.directories.service import default_directory_id, get_directory_row
+from huicui.errors import InvalidInput
+from huicui.identities.schemas import IdentityIn
+from huicui.identities.service import parse_identity, row_values
+from huicui.roster.tables import Identity, Membership
+from huicui.roster_io.columns import BY_FIELD, REQUIRED, match_header, residency_value
+from huicui.roster_io.reading import Table, read_table
+
+CHUNK = 500
+MAX_LISTED_PROBLEMS = 10_000
+Progress = Callable[[str, int, int], None]
+
+
+class ImportMissingColumn(InvalidInput):
+    code = "import_missing_column"
+
+
+class ImportRejected(InvalidInput):
+    """Rows had problems and ``skip_invalid`` was not given: nothing was written."""
+
+    code = "import_rejected"
+
+
+class RowProblem(msgspec.Struct):
+    """One problem in one cell: the row as Excel numbers it and the column as headed."""
+
+    row: int
+    column: str
+    field: str
+    code: str
+    zh: str
+    en: str
+
+
+class ImportReport(msgspec.Struct):
+    """What an import found and did; the same shape for dry runs, refusals and writes."""
+
+    file_name: str
+    format: str
+    encoding: str
+    dry_run: bool
+    skip_invalid: bool
+    status: str  # "dry_run" | "rejected" | "written"
+    message_zh: str
+    message_en: str
+    rows_total: int
+    rows_valid: int
+    rows_invalid: int
+    created: int
+    nominated: int
+    skipped_rows: list[int]
+    problems: list[RowProblem]
+    problems_omitted: int = 0
+    ignored_columns: list[str] = msgspec.field(default_factory=list)
+    created_ids: list[int] = msgspec.field(default_factory=list)
+    directory_id: int | None = None
+
+
+class _Row(msgspec.Struct):
+    number: int
+    data: IdentityIn | None
+    problems: list[RowProblem]
+    id_hash: str | None = None
+
+
+def map_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
+    """Column index → field, and the headers that were ignored; refuses gaps and repeats."""
+    mapping: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    ignored: list[str] = []
+    for index, text in enumerate(header):
+        field = match_header(text)
+        if field is None:
+            if text:
+                ignored.append(text)
+            continue
+        if field in seen:
+            raise ImportMissingColumn(
+                f"表头“{seen[field]}”和“{text}”表示同一列，请只保留一个",
+                f"Headers {seen[field]!r} and {text!r} name the same column; keep one",
+                column=text,
+            )
+        seen[field] = text
+        mapping[index] = field
+    missing = [column for column in REQUIRED if column.field not in seen]
+    if missing:
+        raise ImportMissingColumn(
+            "缺少必需的列：" + "、".join(c.zh for c in missing),
+            "Missing required column(s): " + ", ".join(f"{c.zh}/{c.en}" for c in missing),
+            missing=[c.field for c in missing],
+        )
+    return mapping, ignored
+
+
+def _check_row(number: int, cells: list[str], mapping: dict[int, str], header: list[str]) -> _Row:
+    values: dict[str, Any] = {}
+    problems: list[RowProblem] = []
+    for index, field in mapping.items():
+        text = cells[index].strip() if index < len(cells) else ""
+        if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+            text = text[1:]  # the export's guard against spreadsheet formulas
+        if field == "residency" and text:
+            residency = residency_value(text)
+            if residency is None:
+                problems.append(
+                    RowProblem(
+                        number,
+                        header[index],
+                        field,
+                        "bad_choice",
+                        "类别应为 常住、候鸟 或 流动",
+                        "residency must be 常住/候鸟/流动 or resident/seasonal/migrant",
+                    )
+                )
+                continue
+            text = residency
+        if text:
+            values[field] = text
+    if "id_doc" not in values:
+        column = header[next(i for i, f in mapping.items() if f == "id_doc")]
+        problems.append(
+            RowProblem(
+                number,
+                column,
+                "id_doc",
+                "required",
+                "证件号码不能为空",
+                "document number is required in an import",
+            )
+        )
+    data, field_problems = parse_identity(values)
+    columns = {field: header[index] for index, field in mapping.items()}
+    problems.extend(
+        RowProblem(
+            number,
+            columns.get(p.field, BY_FIELD[p.field].zh if p.field in BY_FIELD else p.field),
+            p.field,
+            p.code,
+            p.zh,
+            p.en,
+        )
+        for p in field_problems
+    )
+    return _Row(number=number, data=None if problems else data, problems=problems)
+
+
+async def _existing_hashes(hashes: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(hashes), CHUNK):
+        chunk = hashes[start : start + CHUNK]
+        rows = await Identity.select(Identity.id, Identity.id_doc_hash).where(
+            Identity.id_doc_hash.is_in(chunk)
+        )
+        found.update({row["id_doc_hash"]: row["id"] for row in rows})
+    return found
+
+
+async def _nomination_target(nominate: bool, source_org: str | None, directory_id: int | None):
+    if not nominate:
+        return None
+    if not source_org or not source_org.strip() or len(source_org) > 200:
+        raise InvalidInput(
+            "同时推荐时必须填写推荐单位（source_org，1–200 字）",
+            "nominate needs source_org (the organization putting them forward, 1-200 chars)",
+            parameter="source_org",
+        )
+    target = directory_id or await default_directory_id()
+    await get_directory_row(target)
+    return target
+
+
+async def import_roster(
+    ctx: Context,
+    actor: Principal,
+    data: bytes,
+    *,
+    file_name: str = "",
+    content_type: str = "",
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    nominate: bool = False,
+    source_org: str | None = None,
+    directory_id: int | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check every row of a roster file and, unless refused or a dry run, write it.
+
+    File-level problems (empty, unknown format, missing column, too many rows) raise
+    problem-document errors. Row problems go into the report; the report's ``status``
+    says whether anything was written.
+    """
+
+    def tick(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    target = await _nomination_target(nominate, source_org, directory_id)
+    table: Table = read_table(data, file_name, content_type, ctx.settings.roster.import_max_rows)
+    mapping, ignored = map_header(table.header)
+    total = len(table.rows)
+    checked: list[_Row] = []
+    first_seen: dict[str, int] = {}
+    id_column = table.header[next(i for i, f in mapping.items() if f == "id_doc")]
+    for done, (number, cells) in enumerate(table.rows, 1):
+        row = _check_row(number, cells, mapping, table.header)
+        if row.data is not None:
+            row.id_hash = ctx.vault.lookup_hash(row.data.id_doc, "id_doc")
+            if row.id_hash in first_seen:
+                row.problems.append(
+                    RowProblem(
+                        number,
+                        id_column,
+                        "id_doc",
+                        "duplicate_in_file",
+                        f"与第 {first_seen[row.id_hash]} 行的证件号码重复",
+                        f"same document number as row {first_seen[row.id_hash]}",
+                    )
+                )
+                row.data = None
+            else:
+                first_seen[row.id_hash] = number
+        checked.append(row)
+        if done % 1000 == 0 or done == total:
+            tick("check", done, total)
+    existing = await _existing_hashes(list(first_seen))
+    for row in checked:
+        if row.data is not None and row.id_hash in existing:
+            row.problems.append(
+                RowProblem(
+                    row.number,
+                    id_column,
+                    "id_doc",
+                    "already_registered",
+                    f"该证件号码已登记（人员编号 {existing[row.id_hash]}）",
+                    f"document number already registered (identity {existing[row.id_hash]})",
+                )
+            )
+            row.data = None
+
+    valid = [row for row in checked if row.data is not None]
+    invalid = [row for row in checked if row.data is None]
+    problems = [p for row in invalid for p in row.problems]
+    report = ImportReport(
+        file_name=file_name,
+        format=table.format,
+        encoding=table.encoding,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        status="dry_run",
+        message_zh="",
+        message_en="",
+        rows_total=total,
+        rows_valid=len(valid),
+        rows_invalid=len(invalid),
+        created=0,
+        nominated=0,
+        skipped_rows=[],
+        problems=problems[:MAX_LISTED_PROBLEMS],
+        problems_omitted=max(0, len(problems) - MAX_LISTED_PROBLEMS),
+        ignored_columns=ignored,
+        directory_id=target,
+    )
+    if dry_run:
+        report.message_zh = (
+            f"试运行：{len(valid)} 行可导入，{len(invalid)} 行有问题；未写入任何数据"
+        )
+        report.message_en = (
+            f"Dry run: {len(valid)} rows could be imported, {len(invalid)} have problems; "
+            "nothing was written"
+        )
+        return report
+    if invalid and not skip_invalid:
+        report.status = "rejected"
+        report.message_zh = (
+            f"{len(invalid)} 行有问题，未导入任何数据（全部成功或全部不导入）。"
+            "请修正后重新导入，或使用 skip_invalid 只导入有效行"
+        )
+        report.message_en = (
+            f"{len(invalid)} rows have problems, so nothing was imported (all-or-nothing). "
+            "Fix them and import again, or use skip_invalid to import only the valid rows"
+        )
+        return report
+
+    created_ids = await _write(ctx, actor, valid, target, source_org, file_name, tick)
+    report.status = "written"
+    report.created = len(created_ids)
+    report.created_ids = created_ids
+    report.nominated = len(created_ids) if target else 0
+    report.skipped_rows = [row.number for row in invalid]
+    report.message_zh = f"已导入 {len(created_ids)} 人" + (
+        f"，跳过 {len(invalid)} 行有问题的数据" if invalid else ""
+    )
+    report.message_en = f"Imported {len(created_ids)} people" + (
+        f"; skipped {len(invalid)} rows with problems" if invalid else ""
+    )
+    await audit.record(
+        actor,
+        "identity.import",
+        "import",
+        file_name[:64] or "-",
+        data={
+            "file_name": file_name,
+            "format": table.format,
+            "rows": total,
+            "created": len(created_ids),
+            "skipped": len(invalid),
+            "nominated": report.nominated,
+            "directory_id": target,
+        },
+    )
+    return report
+
+
+async def _write(
+    ctx: Context,
+    actor: Principal,
+    rows: list[_Row],
+    directory_id: int | None,
+    source_org: str | None,
+    file_name: str,
+    tick: Progress,
+) -> list[int]:
+    """Insert identities (and nominations) in one transaction; returns the new ids."""
+    engine = engine_finder()
+    assert engine is not None
+    created: list[int] = []
+    now = dt.datetime.now(dt.UTC)
+    async with engine.transaction():
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            inserted = await Identity.insert(
+                *[Identity(**row_values(ctx, row.data, actor.label)) for row in chunk if row.data]
+            ).returning(Identity.id)
+            ids = sorted(item["id"] for item in inserted)
+            created.extend(ids)
+            if directory_id is not None:
+                await Membership.insert(
+                    *[
+                        Membership(
+                            identity=identity_id,
+                            directory=directory_id,
+                            state="nominated",
+                            source_org=(source_org or "").strip(),
+                            reason=f"导入 / import: {file_name}"[:2000],
+                            nominated_by=actor.id,
+                            nominated_by_name=actor.label,
+                            nominated_at=now,
+                            updated_at=now,
+                        )
+                        for identity_id in ids
+                    ]
+                )
+            tick("write", start + len(chunk), len(rows))
+    return created

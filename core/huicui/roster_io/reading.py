@@ -1,0 +1,196 @@
+"""Bytes of an uploaded roster file → header and numbered rows of text cells.
+
+CSV is read as UTF-8 (with or without BOM), falling back to GB18030 because
+departments save from Excel on Chinese Windows; XLSX with openpyxl in read-only
+mode. Row numbers are the ones a person sees in Excel (the header row is 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import PurePath
+
+import msgspec
+
+from huicui.errors import InvalidInput, TooLarge, UnsupportedMediaType
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPES = ("text/csv", "application/csv", "text/plain", "text/tab-separated-values")
+_NEUTRAL_TYPES = ("", "application/octet-stream", "binary/octet-stream")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+
+
+class ImportEmpty(InvalidInput):
+    code = "import_empty"
+
+
+class ImportUnreadable(InvalidInput):
+    code = "import_unreadable"
+
+
+class ImportUnknownFormat(UnsupportedMediaType):
+    code = "import_unknown_format"
+
+
+class ImportTooLarge(TooLarge):
+    code = "import_too_large"
+
+
+class Table(msgspec.Struct):
+    """A file's first non-blank row as the header, the rest as (row number, cells)."""
+
+    format: str
+    encoding: str
+    header_row: int
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+
+
+def detect_format(data: bytes, file_name: str, content_type: str) -> str:
+    """``csv`` or ``xlsx`` from the bytes first, then the media type and file name."""
+    suffix = PurePath(file_name or "").suffix.lower()
+    media = (content_type or "").split(";")[0].strip().lower()
+    if data.startswith(_OLE_MAGIC) or suffix == ".xls":
+        raise ImportUnknownFormat(
+            "不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV（UTF-8）",
+            "Old Excel (.xls) files are not supported; save as .xlsx or CSV (UTF-8)",
+        )
+    if data.startswith(_ZIP_MAGIC):
+        if media in (XLSX_MEDIA_TYPE, *_NEUTRAL_TYPES) or suffix == ".xlsx":
+            return "xlsx"
+    elif media in CSV_MEDIA_TYPES or suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    elif media in _NEUTRAL_TYPES and suffix in ("",) and _looks_like_text(data):
+        return "csv"
+    raise ImportUnknownFormat(
+        "无法识别的文件格式：请上传 CSV 或 XLSX 文件",
+        f"Unknown file format ({media or 'no media type'}, {suffix or 'no extension'}): "
+        "upload CSV or XLSX",
+        accepted=["text/csv", XLSX_MEDIA_TYPE],
+    )
+
+
+def _looks_like_text(data: bytes) -> bool:
+    return b"\x00" not in data[:4096]
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text and the encoding used: UTF-8 (BOM optional), else GB18030."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        raise ImportUnreadable(
+            "文件编码无法识别：请保存为 UTF-8 或 GB18030 编码的 CSV",
+            "The file is neither UTF-8 nor GB18030 text; save the CSV as UTF-8",
+        ) from None
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
+
+
+def _too_many(max_rows: int) -> ImportTooLarge:
+    return ImportTooLarge(
+        f"文件行数超过上限 {max_rows} 行，请拆分后分批导入",
+        f"The file has more than {max_rows} rows; split it and import in parts",
+        max_rows=max_rows,
+    )
+
+
+def _collect(
+    numbered: Iterator[tuple[int, list[str]]], fmt: str, encoding: str, max_rows: int
+) -> Table:
+    header: list[str] | None = None
+    header_row = 0
+    rows: list[tuple[int, list[str]]] = []
+    for number, cells in numbered:
+        if header is None:
+            if not _blank(cells):
+                header, header_row = [c.strip() for c in cells], number
+            continue
+        if _blank(cells):
+            continue
+        if len(rows) >= max_rows:
+            raise _too_many(max_rows)
+        rows.append((number, cells))
+    if header is None or not rows:
+        raise ImportEmpty(
+            "文件为空：需要一行表头和至少一行数据",
+            "The file is empty: it needs a header row and at least one data row",
+        )
+    return Table(format=fmt, encoding=encoding, header_row=header_row, header=header, rows=rows)
+
+
+def read_csv(data: bytes, max_rows: int) -> Table:
+    """Rows of a CSV file (comma, semicolon or tab separated)."""
+    text, encoding = decode_text(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                yield number, cells
+        except csv.Error as exc:
+            raise ImportUnreadable(
+                f"CSV 第 {number + 1} 行格式有误（可能是引号不配对或单元格过长）",
+                f"CSV row {number + 1} is malformed: {exc}",
+                row=number + 1,
+            ) from None
+
+    return _collect(numbered(), "csv", encoding, max_rows)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        # Excel stores long digit strings as floats; 18-digit IDs lose their tail, which the
+        # check digit then catches. Integral floats print without ".0".
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(data: bytes, max_rows: int) -> Table:
+    """Rows of the first worksheet of an XLSX workbook."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # zip, XML and openpyxl errors alike mean: not a readable workbook
+        raise ImportUnreadable(
+            "无法读取该 XLSX 文件（文件可能已损坏），请用 Excel 重新保存",
+            "The XLSX file cannot be read (damaged?); save it again from Excel",
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+
+        def numbered() -> Iterator[tuple[int, list[str]]]:
+            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1):
+                yield number, [_cell_text(v) for v in values]
+
+        return _collect(numbered(), "xlsx", "xlsx", max_rows)
+    finally:
+        workbook.close()
+
+
+def read_table(data: bytes, file_name: str, content_type: str, max_rows: int) -> Table:
+    """Header and rows of a CSV or XLSX file; problem documents for anything else."""
+    if not data.strip():
+        raise ImportEmpty("文件为空", "The file is empty")
+    fmt = detect_format(data, file_name, content_type)
+    return read_xlsx(data, max_rows) if fmt == "xlsx" else read_csv(data, max_rows)

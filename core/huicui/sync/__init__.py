@@ -1,0 +1,1 @@
+"""Redemption sync: devices upload the decisions they made offline (idempotent by uuid)."""

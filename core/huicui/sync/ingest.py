@@ -1,0 +1,199 @@
+"""Store a device's batch of redemption records exactly once, then tell the plugins.
+
+A batch is all or nothing: every record is checked first, and one bad record refuses
+the whole batch with a problem naming each bad record by index, so nothing is ever
+half-written. The insert is one ``INSERT … ON CONFLICT (uuid) DO NOTHING`` statement,
+so a batch sent twice (the device did not hear the first answer) is stored once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid as uuidlib
+
+from huicui_verifier.records import MAX_BATCH, RedemptionRecord, SyncRequest, SyncResponse
+
+from huicui.auth import Principal
+from huicui.context import Context
+from huicui.errors import HuicuiError, InvalidInput
+from huicui.plugins.api import RedemptionFact
+from huicui.venues.tables import Device, Redemption, Venue
+
+log = logging.getLogger("huicui.sync")
+
+_CTI = re.compile(r"^[0-9a-f]{16}$")
+_REASON = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+EARLIEST = int(dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp())
+# A device clock may run ahead; a day ahead is a broken clock, not drift.
+FUTURE_TOLERANCE_S = 24 * 3600
+MAX_COMPANIONS = 99
+
+
+class BatchTooLarge(HuicuiError):
+    status = 413
+    code = "batch_too_large"
+
+
+def record_problems(record: RedemptionRecord, venue_id: int, now_ts: int) -> list[str]:
+    """Every rule ``record`` breaks (English), given the uploading device's venue."""
+    found = []
+    try:
+        uuidlib.UUID(record.uuid)
+    except (ValueError, AttributeError, TypeError):
+        found.append("uuid: not a UUID")
+    if not _CTI.match(record.cti):
+        found.append("cti: must be 16 lower-case hex digits")
+    if not 0 <= record.benefit <= 10_000:
+        found.append("benefit: must be a benefit code 0..10000")
+    if record.venue != venue_id:
+        found.append(f"venue: {record.venue} is not this device's venue {venue_id}")
+    if record.at < EARLIEST:
+        found.append("at: before 2020, the device clock is wrong")
+    elif record.at > now_ts + FUTURE_TOLERANCE_S:
+        found.append("at: more than a day in the future, the device clock is wrong")
+    if not _REASON.match(record.reason):
+        found.append("reason: must be a reason code such as ok or limit_reached")
+    if not 0 <= record.companions <= MAX_COMPANIONS:
+        found.append(f"companions: must be 0..{MAX_COMPANIONS}")
+    if record.bundle_version < 0:
+        found.append("bundle_version: must not be negative")
+    return found
+
+
+def check_batch(request: SyncRequest, venue_id: int, now_ts: int) -> None:
+    """Raise 413 for an oversized batch, 422 naming every bad record; else return."""
+    count = len(request.records)
+    if count > MAX_BATCH:
+        raise BatchTooLarge(
+            f"一次最多上传 {MAX_BATCH} 条记录，本次 {count} 条",
+            f"a batch holds at most {MAX_BATCH} records, got {count}",
+            max_batch=MAX_BATCH,
+            received=count,
+        )
+    bad = []
+    for index, record in enumerate(request.records):
+        problems = record_problems(record, venue_id, now_ts)
+        if problems:
+            bad.append({"index": index, "uuid": record.uuid[:64], "problems": problems})
+    if bad:
+        listed = ", ".join(str(b["index"]) for b in bad[:20])
+        raise InvalidInput(
+            f"第 {listed} 条记录无效，整批未保存",
+            f"records {listed} are invalid; nothing of this batch was stored",
+            records=bad,
+        )
+
+
+async def _memberships(ctis: set[str]) -> dict[str, int | None]:
+    from huicui.issuance.certificates import certificate_for_cti
+
+    out: dict[str, int | None] = {}
+    for cti in ctis:
+        cert = await certificate_for_cti(cti)
+        # An unknown cti (forged or foreign card) is still stored: its refusal is evidence.
+        out[cti] = cert["membership_id"] if cert else None
+    return out
+
+
+async def ingest(
+    ctx: Context, device: Principal, request: SyncRequest, now: dt.datetime | None = None
+) -> SyncResponse:
+    """Check, store (once per uuid) and announce a device's batch; answers the counts."""
+    now = now or dt.datetime.now(dt.UTC)
+    venue_id = device.venue_id
+    assert venue_id is not None  # device principals always carry their venue
+    check_batch(request, venue_id, int(now.timestamp()))
+    records = request.records
+    if records:
+        new_uuids = await _store(device.id, venue_id, records, now)
+    else:
+        new_uuids = set()
+    await Device.update({Device.last_sync_at: now, Device.last_seen_at: now}).where(
+        Device.id == device.id
+    )
+    if new_uuids:
+        await _announce(ctx, device.id, venue_id, records, set(new_uuids))
+    return SyncResponse(
+        received=len(records), new=len(new_uuids), known=len(records) - len(new_uuids)
+    )
+
+
+async def _partner_of(venue_id: int) -> int:
+    row = await Venue.select(Venue.partner).where(Venue.id == venue_id).first()
+    assert row is not None  # a device's venue is never deleted
+    return row["partner"]
+
+
+async def _store(
+    device_id: int, venue_id: int, records: list[RedemptionRecord], now: dt.datetime
+) -> set[str]:
+    canonical = [str(uuidlib.UUID(r.uuid)) for r in records]
+    known = {
+        row["uuid"]
+        for row in await Redemption.select(Redemption.uuid).where(Redemption.uuid.is_in(canonical))
+    }
+    fresh = [(u, r) for u, r in zip(canonical, records, strict=True) if u not in known]
+    if not fresh:
+        return set()
+    partner_id = await _partner_of(venue_id)
+    memberships = await _memberships({r.cti for _, r in fresh})
+    rows = [
+        Redemption(
+            uuid=u,
+            device=device_id,
+            venue=venue_id,
+            partner=partner_id,
+            certificate_id=r.cti,
+            membership_id=memberships[r.cti],
+            benefit=r.benefit,
+            at=dt.datetime.fromtimestamp(r.at, dt.UTC),
+            decision=r.decision,
+            reason=r.reason,
+            companions=r.companions,
+            bundle_version=r.bundle_version,
+            received_at=now,
+        )
+        for u, r in fresh
+    ]
+    # Another request may have stored some of these since the read above (a retry racing
+    # its original): DO NOTHING skips them and RETURNING names only what this one wrote.
+    inserted = (
+        await Redemption.insert(*rows)
+        .on_conflict(target=Redemption.uuid, action="DO NOTHING")
+        .returning(Redemption.uuid)
+    )
+    return {row["uuid"] for row in inserted}
+
+
+async def _announce(
+    ctx: Context, device_id: int, venue_id: int, records: list[RedemptionRecord], new: set[str]
+) -> None:
+    if ctx.plugins is None:
+        return
+    partner_id = await _partner_of(venue_id)
+    facts = []
+    for record in records:
+        key = str(uuidlib.UUID(record.uuid))
+        if key not in new:
+            continue
+        new.discard(key)  # a uuid repeated inside one batch is told once
+        facts.append(
+            RedemptionFact(
+                uuid=key,
+                certificate_id=record.cti,
+                benefit=record.benefit,
+                venue_id=venue_id,
+                partner_id=partner_id,
+                device_id=device_id,
+                at=dt.datetime.fromtimestamp(record.at, dt.UTC),
+                accepted=record.decision == "accept",
+                reason=record.reason,
+                companions=record.companions,
+            )
+        )
+    try:
+        await ctx.plugins.redemptions_synced(facts)
+    except Exception as exc:  # stored is stored: a plugin's failure must not fail the device
+        log.error("plugins failed on %d synced redemptions: %s", len(facts), type(exc).__name__)

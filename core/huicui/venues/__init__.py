@@ -1,0 +1,1 @@
+"""Partners (operators), their venues, and the devices enrolled at each venue."""

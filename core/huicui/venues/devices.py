@@ -1,0 +1,185 @@
+"""Devices: enrollment (a token shown once), enable/disable, and the ``hcd_`` token resolver."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from typing import Any
+
+import msgspec
+from huicui_verifier.bundle import fingerprint
+
+from huicui import audit
+from huicui.auth import DEVICE_PREFIX, DEVICE_ROLE, Principal
+from huicui.context import Context
+from huicui.errors import NotFound
+from huicui.timefmt import to_local_iso
+from huicui.vault import hash_token, new_token
+from huicui.venues.schemas import DeviceIn, DeviceOut, DevicePatch, EnrollmentOut
+from huicui.venues.service import venue_row
+from huicui.venues.tables import Device
+
+# Writing last_seen_at on every poll would turn a thousand polling devices into a
+# thousand writes a minute; once per few minutes is enough to see which devices live.
+SEEN_EVERY = dt.timedelta(minutes=5)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _device_out(ctx: Context, row: dict) -> DeviceOut:
+    return DeviceOut(
+        id=row["id"],
+        venue_id=row["venue"],
+        name=row["name"],
+        token_prefix=row["prefix"],
+        enabled=row["enabled"],
+        last_seen_at=to_local_iso(row["last_seen_at"], ctx.tz),
+        last_sync_at=to_local_iso(row["last_sync_at"], ctx.tz),
+        bundle_version=row["bundle_version"],
+        created_at=to_local_iso(row["created_at"], ctx.tz) or "",
+    )
+
+
+async def _device_row(device_id: int) -> dict:
+    row = await Device.select().where(Device.id == device_id).first()
+    if row is None:
+        raise NotFound(
+            f"没有编号为 {device_id} 的设备", f"no device {device_id}", device_id=device_id
+        )
+    return row
+
+
+async def get_device(ctx: Context, device_id: int) -> DeviceOut:
+    """One device (never its token)."""
+    return _device_out(ctx, await _device_row(device_id))
+
+
+async def list_devices(
+    ctx: Context, *, venue_id: int | None, enabled: bool | None, limit: int, offset: int
+) -> tuple[list[DeviceOut], int]:
+    """Devices by id, optionally of one venue or only enabled/disabled ones."""
+    query, count = Device.select(), Device.count()
+    if venue_id is not None:
+        query, count = query.where(Device.venue == venue_id), count.where(Device.venue == venue_id)
+    if enabled is not None:
+        query, count = (
+            query.where(Device.enabled == enabled),
+            count.where(Device.enabled == enabled),
+        )
+    rows = await query.order_by(Device.id).limit(limit).offset(offset)
+    return [_device_out(ctx, r) for r in rows], await count
+
+
+async def bundle_key_fingerprint(ctx: Context) -> str:
+    """The fingerprint a device pins at enrollment (of the bundle signing key)."""
+    from huicui.issuance.keys import bundle_signer
+
+    _, public_key = await bundle_signer(ctx)
+    return fingerprint(public_key)
+
+
+def enroll_command(server: str, token: str, fp: str) -> str:
+    """The exact command to type on the device."""
+    return "huicui-verify enroll " + " ".join(
+        f"{flag} {shlex.quote(value)}"
+        for flag, value in (("--server", server), ("--token", token), ("--fingerprint", fp))
+    )
+
+
+async def enroll_device(ctx: Context, actor: Principal, data: DeviceIn) -> EnrollmentOut:
+    """Create a device at a venue; returns its token once, the fingerprint and the command."""
+    await venue_row(data.venue_id)
+    fp = await bundle_key_fingerprint(ctx)
+    token = new_token(DEVICE_PREFIX)
+    rows = await Device.insert(
+        Device(
+            venue=data.venue_id,
+            name=data.name.strip(),
+            token_hash=hash_token(token),
+            prefix=token[:8],
+            enabled=True,
+        )
+    ).returning(Device.id)
+    device_id = rows[0]["id"]
+    await audit.record(
+        actor,
+        "device.enroll",
+        "device",
+        device_id,
+        data={"venue_id": data.venue_id, "name": data.name.strip()},
+    )
+    server = ctx.settings.server.public_url.rstrip("/")
+    return EnrollmentOut(
+        device=await get_device(ctx, device_id),
+        token=token,
+        fingerprint=fp,
+        command=enroll_command(server, token, fp),
+    )
+
+
+async def update_device(
+    ctx: Context, actor: Principal, device_id: int, data: DevicePatch
+) -> DeviceOut:
+    """Rename a device."""
+    await _device_row(device_id)
+    if data.name is not msgspec.UNSET:
+        await Device.update({Device.name: data.name.strip(), Device.updated_at: _now()}).where(
+            Device.id == device_id
+        )
+        await audit.record(
+            actor, "device.update", "device", device_id, data={"name": data.name.strip()}
+        )
+    return await get_device(ctx, device_id)
+
+
+async def set_enabled(
+    ctx: Context, actor: Principal, device_id: int, enabled: bool, reason: str = ""
+) -> DeviceOut:
+    """Enable or disable a device; a disabled device's token is refused from the next request."""
+    row = await _device_row(device_id)
+    if row["enabled"] != enabled:
+        await Device.update({Device.enabled: enabled, Device.updated_at: _now()}).where(
+            Device.id == device_id
+        )
+        await audit.record(
+            actor,
+            "device.enable" if enabled else "device.disable",
+            "device",
+            device_id,
+            reason=reason,
+            data={"venue_id": row["venue"]},
+        )
+    return await get_device(ctx, device_id)
+
+
+async def resolve_device(token: str) -> Principal | None:
+    """The ``hcd_`` resolver for :data:`huicui.auth.RESOLVERS`: enabled devices only."""
+    row = (
+        await Device.select(
+            Device.id, Device.name, Device.venue, Device.enabled, Device.last_seen_at
+        )
+        .where(Device.token_hash == hash_token(token))
+        .first()
+    )
+    if row is None or not row["enabled"]:
+        return None
+    last = row["last_seen_at"]
+    now = _now()
+    if last is None or now - last > SEEN_EVERY:
+        await Device.update({Device.last_seen_at: now}).where(Device.id == row["id"])
+    return Principal(
+        kind="device", id=row["id"], name=row["name"], role=DEVICE_ROLE, venue_id=row["venue"]
+    )
+
+
+async def note_bundle_delivered(device_id: int, version: int, known: dict[int, Any]) -> None:
+    """Remember the bundle version a device received; writes only when it changes.
+
+    ``known`` is the caller's in-memory map of device id → last recorded version.
+    """
+    if known.get(device_id) == version:
+        return
+    await Device.update({Device.bundle_version: version}).where(Device.id == device_id)
+    known[device_id] = version

@@ -1,0 +1,15 @@
+"""Piccolo app of partners, venues, devices, redemptions and bundle releases."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from huicui.venues.tables import BundleRelease, Device, Partner, Redemption, Venue
+
+APP_CONFIG = AppConfig(
+    app_name="venues",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Partner, Venue, Device, Redemption, BundleRelease],
+    migration_dependencies=["huicui.roster.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,141 @@
+"""Shapes of partners, venues and devices at the HTTP edge."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+VENUE_KINDS = (
+    "scenic",
+    "ferry",
+    "bus",
+    "hotel",
+    "hospital",
+    "school",
+    "workstation",
+    "training",
+    "counter",
+)
+VenueKind = Literal[
+    "scenic", "ferry", "bus", "hotel", "hospital", "school", "workstation", "training", "counter"
+]
+FailMode = Literal["open", "closed"]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Short = Annotated[str, msgspec.Meta(max_length=200)]
+Phone = Annotated[str, msgspec.Meta(max_length=30)]
+Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+Codes = Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=10_000)]], msgspec.Meta(max_length=64)]
+DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+UNSET = msgspec.UNSET
+Unset = msgspec.UnsetType
+
+
+class PartnerIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name_zh: Name
+    name_en: Short = ""
+    contact_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    contact_phone: Phone = ""
+    settlement_ref: Short = ""
+
+
+class PartnerPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name_zh: Name | Unset = UNSET
+    name_en: Short | Unset = UNSET
+    contact_name: Annotated[str, msgspec.Meta(max_length=100)] | Unset = UNSET
+    contact_phone: Phone | Unset = UNSET
+    settlement_ref: Short | Unset = UNSET
+
+
+class PartnerOut(msgspec.Struct):
+    id: int
+    name_zh: str
+    name_en: str
+    contact_name: str
+    contact_phone_masked: str
+    settlement_ref: str
+    venue_count: int
+    created_at: str
+    updated_at: str
+
+
+class VenueIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    partner_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    name_zh: Name
+    name_en: Short = ""
+    kind: VenueKind
+    address: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    lat: Lat | None = None
+    lon: Lon | None = None
+    benefits: Codes = msgspec.field(default_factory=list)
+    fail_mode: FailMode = "closed"
+
+
+class VenuePatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The partner of a venue does not change: settlements follow it."""
+
+    name_zh: Name | Unset = UNSET
+    name_en: Short | Unset = UNSET
+    kind: VenueKind | Unset = UNSET
+    address: Annotated[str, msgspec.Meta(max_length=300)] | Unset = UNSET
+    lat: Lat | Unset | None = UNSET
+    lon: Lon | Unset | None = UNSET
+    benefits: Codes | Unset = UNSET
+    fail_mode: FailMode | Unset = UNSET
+
+
+class VenueOut(msgspec.Struct):
+    id: int
+    partner_id: int
+    name_zh: str
+    name_en: str
+    kind: str
+    address: str
+    lat: float | None
+    lon: float | None
+    benefits: list[int]
+    fail_mode: str
+    created_at: str
+    updated_at: str
+
+
+class DeviceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    venue_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    name: DeviceName
+
+
+class DevicePatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A device stays at its venue (its log names that venue); enroll a new one to move."""
+
+    name: DeviceName | Unset = UNSET
+
+
+class DeviceOut(msgspec.Struct):
+    id: int
+    venue_id: int
+    name: str
+    token_prefix: str
+    enabled: bool
+    last_seen_at: str | None
+    last_sync_at: str | None
+    bundle_version: int | None
+    created_at: str
+
+
+class EnrollmentOut(msgspec.Struct):
+    """Returned once when a device is created: the token is never shown again."""
+
+    device: DeviceOut
+    token: str
+    fingerprint: str
+    command: str
+    note_zh: str = "令牌只显示这一次；请在设备上运行 command 中的命令，并核对指纹。"
+    note_en: str = (
+        "The token is shown only this once; run `command` on the device and compare "
+        "the fingerprint."
+    )
+
+
+class ReasonIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""

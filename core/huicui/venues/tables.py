@@ -1,0 +1,90 @@
+"""Piccolo tables of partners, venues, devices, synced redemptions and bundle releases."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Partner(Table, tablename="partner"):
+    """An operator of venues (a ferry company, a scenic-spot authority, a hospital)."""
+
+    name_zh = Varchar(length=200, index=True)
+    name_en = Varchar(length=200, default="")
+    contact_name = Varchar(length=100, default="")
+    contact_phone_enc = Text(
+        default=""
+    )  # AES-GCM ciphertext (vault), column "partner.contact_phone"
+    contact_phone_last4 = Varchar(length=4, default="")
+    settlement_ref = Varchar(length=200, default="")  # the partner's account reference for payouts
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Venue(Table, tablename="venue"):
+    """A place where benefits are honored; its profile travels in every bundle for it."""
+
+    partner = ForeignKey(references=Partner, index=True)
+    name_zh = Varchar(length=200, index=True)
+    name_en = Varchar(length=200, default="")
+    kind = Varchar(length=16, index=True)
+    address = Varchar(length=300, default="")
+    lat = DoublePrecision(null=True, default=None)
+    lon = DoublePrecision(null=True, default=None)
+    benefits = JSON(default="[]")  # benefit codes honored here
+    fail_mode = Varchar(length=8, default="closed")  # open | closed, when the bundle is stale
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Device(Table, tablename="device"):
+    """An enrolled verifier; only the SHA-256 of its bearer token is stored."""
+
+    venue = ForeignKey(references=Venue, index=True)
+    name = Varchar(length=100)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    prefix = Varchar(length=12, default="")
+    enabled = Boolean(default=True)
+    last_seen_at = Timestamptz(null=True, default=None)
+    last_sync_at = Timestamptz(null=True, default=None)
+    bundle_version = Integer(null=True, default=None)  # last bundle version delivered
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Redemption(Table, tablename="redemption"):
+    """One decision a device made and uploaded; ``uuid`` makes uploads idempotent."""
+
+    uuid = Varchar(length=36, unique=True, index=True)
+    device = ForeignKey(references=Device, index=True)
+    venue = ForeignKey(references=Venue, index=True)
+    partner = ForeignKey(references=Partner, index=True)
+    certificate_id = Varchar(length=16, index=True)  # cti hex; may name no known certificate
+    membership_id = Integer(null=True, default=None, index=True)
+    benefit = Integer(index=True)
+    at = Timestamptz(index=True)
+    decision = Varchar(length=8)  # accept | refuse
+    reason = Varchar(length=64)
+    companions = Integer(default=0)
+    bundle_version = Integer(default=0)
+    received_at = Timestamptz(default=TimestamptzNow())
+
+
+class BundleRelease(Table, tablename="bundle_release"):
+    """One row per distinct global bundle content; its id is the bundle version."""
+
+    digest = Varchar(length=64, index=True)  # sha256 of the global content
+    key_count = Integer(default=0)
+    revoked_count = Integer(default=0)
+    benefit_count = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())

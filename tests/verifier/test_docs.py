@@ -1,0 +1,36 @@
+"""The worked examples in the format documents are what the code produces today."""
+
+import textwrap
+from pathlib import Path
+
+import cbor2
+from huicui_verifier import base45, bundle
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_hb1_worked_example_is_current(gen):
+    text = (DOCS / "hb1.md").read_text("utf-8")
+    cert = gen.make_cert()
+    assert cert in text
+    signature = cbor2.loads(base45.decode(cert[4:])).value[3].hex()
+    assert signature[:64] in text and signature[64:] in text
+    assert gen.raw_key(gen.ISSUER).hex() in text
+
+
+def test_bundle_worked_example_is_current(gen):
+    text = (DOCS / "bundle.md").read_text("utf-8")
+    data = gen.example_bundle()
+    for line in textwrap.wrap(data.hex(), 96):
+        assert line in text
+    assert bundle.fingerprint(gen.raw_key(gen.BUNDLE_SIGNER)) in text
+    assert f"({len(data)} bytes, hex)" in text
+
+
+def test_verifier_doc_lists_every_reason():
+    from huicui_verifier.decide import REASONS
+
+    text = (DOCS / "verifier.md").read_text("utf-8")
+    for code, (zh, _en) in REASONS.items():
+        assert f"`{code}`" in text
+        assert zh in text, code
