@@ -36,7 +36,12 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 State = Literal["submitted", "approved", "rejected", "withdrawn"]
-STATE_ZH = {"submitted": "待审核", "approved": "已批准", "rejected": "未批准", "withdrawn": "已撤回"}
+STATE_ZH = {
+    "submitted": "待审核",
+    "approved": "已批准",
+    "rejected": "未批准",
+    "withdrawn": "已撤回",
+}
 FILERS = roles("admin", "registrar")
 DECIDERS = roles("admin", "reviewer")
 
@@ -222,12 +227,12 @@ def application_controller(logic: Applications, path: str, tag: str) -> type[Con
         async def list_applications(
             self,
             ctx: NamedDependency[Context],
-            state: State | None = None,
+            in_state: Annotated[State | None, Parameter(query="state")] = None,
             membership_id: Annotated[int | None, Parameter(ge=1)] = None,
             limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
             offset: Annotated[int, Parameter(ge=0)] = 0,
         ) -> PageOut:
-            return await logic.page(ctx, state, membership_id, limit, offset)
+            return await logic.page(ctx, in_state, membership_id, limit, offset)
 
         @get("/{application_id:int}", guards=[ANY_STAFF], summary="One application")
         async def read(self, ctx: NamedDependency[Context], application_id: Id) -> ApplicationOut:
@@ -242,7 +247,9 @@ def application_controller(logic: Applications, path: str, tag: str) -> type[Con
             data: JSONBody[DecisionIn] | None = None,
         ) -> ApplicationOut:
             reason = data.reason if data else ""
-            return await logic.decide(ctx, principal_of(request), application_id, "approved", reason)
+            return await logic.decide(
+                ctx, principal_of(request), application_id, "approved", reason
+            )
 
         @post("/{application_id:int}/reject", guards=[DECIDERS], summary="Reject, with a reason")
         async def reject(

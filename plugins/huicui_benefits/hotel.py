@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import msgspec
 from huicui.plugins.api import (
+    BenefitConfigError,
     BenefitInfo,
     Limit,
     Policy,
@@ -52,8 +53,6 @@ def huicui_benefits(config: dict[str, dict[str, Any]]) -> list[BenefitInfo]:
     c = benefit_config(config, SLUG, HotelConfig)
     seen = [p.partner_id for p in c.partners]
     if len(seen) != len(set(seen)):
-        from huicui.plugins.api import BenefitConfigError
-
         raise BenefitConfigError(f"benefits.{SLUG}.partners: a partner_id appears twice")
     limits = (Limit(c.nights_per_month, "month"),) if c.nights_per_month else ()
     return [

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from huicui.auth import STAFF_ROLES
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
-
-from huicui.auth import STAFF_ROLES
 
 ROLE_TOKENS = {"admin": "admin", "registrar": "registrar", "reviewer": "reviewer",
                "auditor": "auditor"}

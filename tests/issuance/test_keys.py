@@ -79,7 +79,8 @@ async def test_rotate_retires_the_old_key_and_keeps_it_for_verifiers(db, ctx):
     _, kid = await keys.certificate_signer(ctx)
     assert kid.hex() == new_kid
     # The database itself refuses a second active key.
-    with pytest.raises(Exception):  # noqa: B017 - sqlite3 and asyncpg raise different types
+    # sqlite3 and asyncpg raise different types for the unique index.
+    with pytest.raises(Exception):
         await SigningKey.update({SigningKey.state: "active"}).where(
             SigningKey.kid == old.kid.hex())
 

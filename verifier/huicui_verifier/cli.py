@@ -49,6 +49,8 @@ EPILOG = """\
     huicui-verify scan --benefit ferry
   联网同步 / sync when online:   huicui-verify sync
   查看状态与日志 / status and log:   huicui-verify status ; huicui-verify log --limit 50
+  摄像头核验台网页（平板或电脑）/ camera kiosk page on a tablet or PC:
+    huicui-verify kiosk --open
 
 退出码 / exit codes: 0 通过或成功 accepted/ok, 1 拒绝 refused, 2 错误 error.
 数据目录 / data folder: $HUICUI_VERIFIER_HOME（默认 default ~/.local/share/huicui-verifier）."""
@@ -408,6 +410,75 @@ def add_status(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_status)
 
 
+
+# --- kiosk --------------------------------------------------------------------------
+
+
+def _cmd_kiosk(args: argparse.Namespace) -> int:
+    # Imported here: the page server is needed only by this subcommand.
+    import webbrowser
+
+    from .kiosk import Kiosk, make_server
+
+    home = _home(args)
+    try:
+        kiosk = Kiosk(home, benefit=args.benefit)
+    except ValueError as exc:
+        return _err("未知权益", str(exc))
+    try:
+        server = make_server(kiosk, args.host, args.port)
+    except ValueError as exc:
+        return _err("不能监听所有地址，请给出一个地址", str(exc))
+    except OSError as exc:
+        return _err(f"无法监听 {args.host}:{args.port}（端口被占用？）", str(exc))
+    status = kiosk.status()
+    print(f"核验台已启动 Kiosk running: {server.url}", flush=True)
+    if status["state"] != "ready":
+        print(
+            f"⚠ {status['message_zh']} / {status['message_en']}", file=sys.stderr, flush=True
+        )
+    print("Ctrl-C 停止 / Ctrl-C to stop", file=sys.stderr, flush=True)
+    if args.open:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+def add_kiosk(sub: argparse._SubParsersAction) -> None:
+    """``kiosk``: a local web page that checks codes shown to a camera or typed by a scanner."""
+    p = sub.add_parser(
+        "kiosk",
+        help="摄像头核验台网页 / camera kiosk page",
+        description="在本机启动核验网页：摄像头读取二维码（也可接扫码枪），本机离线判定，"
+        "先写入日志再显示结果。同一二维码 10 秒内重复出现不会重复计次。/ "
+        "Serve a local page: the camera (or a keyboard-wedge scanner) reads the code, this "
+        "device decides offline and records before showing. The same code seen again "
+        "within 10 s is not counted twice.",
+        epilog="示例 / examples:\n"
+        "  huicui-verify kiosk --open\n"
+        "  huicui-verify kiosk --benefit ferry --port 8800\n"
+        "只监听本机地址；浏览器须允许使用摄像头。/ "
+        "Listens on this machine only; allow the camera in the browser.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="监听地址 / address to listen on (default 127.0.0.1)"
+    )
+    p.add_argument(
+        "--port", type=int, default=8765, help="端口 / port (default 8765; 0 picks a free one)"
+    )
+    p.add_argument("--benefit", metavar="SLUG|CODE", help="要核验的权益 / benefit to redeem")
+    p.add_argument(
+        "--open", action="store_true", help="在浏览器中打开 / open the page in the browser"
+    )
+    p.set_defaults(func=_cmd_kiosk)
+
+
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_enroll,
     add_load,
@@ -416,6 +487,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_sync,
     add_log,
     add_status,
+    add_kiosk,
 ]
 
 

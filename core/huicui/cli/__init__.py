@@ -16,6 +16,8 @@ COMMAND_MODULES = [
     "huicui.cli.setup",
     "huicui.cli.tokens",
     "huicui.cli.memberships",
+    "huicui.cli.keys",
+    "huicui.cli.certificates",
     "huicui.cli.imports",
     "huicui.cli.exports",
     "huicui.cli.venues",

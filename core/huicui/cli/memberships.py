@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from huicui.cli import run_async
 from huicui.http import parse_days
@@ -10,13 +11,17 @@ from huicui.http import parse_days
 
 async def due_cmd(args: argparse.Namespace) -> int:
     from huicui.app import build_context
+    from huicui.errors import HuicuiError
     from huicui.memberships.service import list_memberships
     from huicui.settings import load_settings
 
+    try:
+        days = parse_days(args.within, "within")
+    except HuicuiError as exc:
+        print(f"{exc.message_zh}\n{exc.message_en}", file=sys.stderr)
+        return 2
     ctx = build_context(load_settings())
-    items, total = await list_memberships(
-        ctx, due_within_days=parse_days(args.within, "within"), limit=500
-    )
+    items, total = await list_memberships(ctx, due_within_days=days, limit=500)
     print(f"{total} 人的任期将在 {args.within} 内结束 / terms ending within {args.within}")
     for m in items:
         print(f"{m.id:>6}  {m.term_end}  {m.display_name}")
@@ -38,9 +43,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("memberships", help="名录复核 / roster review cycle")
     msub = p.add_subparsers(dest="m_command", metavar="ACTION", required=True)
     c = msub.add_parser(
-        "due", help="terms ending soon", epilog="example: huicui memberships due --within 30d"
+        "due",
+        help="即将到期的任期 / terms ending soon",
+        description="List active memberships whose term ends within the given time, "
+        "soonest first (the roster's periodic review).",
+        epilog="示例 / example: huicui memberships due --within 30d",
     )
     c.add_argument("--within", default="30d", help="30d, 4w, 3m … (default 30d)")
     c.set_defaults(func=run_async(due_cmd))
-    c = msub.add_parser("expire", help="mark lapsed terms expired (run daily)")
+    c = msub.add_parser(
+        "expire",
+        help="将已过期的任期标记为到期 / mark lapsed terms expired",
+        description="Move active memberships whose term ended before today (Asia/Shanghai) "
+        "to expired; each is an audit event. Run it daily, e.g. from cron.",
+        epilog="示例 / example: 5 0 * * *  huicui memberships expire",
+    )
     c.set_defaults(func=run_async(expire_cmd))

@@ -11,7 +11,7 @@ EPILOG = """\
 examples:
   huicui plugins                 列出插件与权益 / list plugins and their benefits
   huicui plugins --json          机器可读 / machine-readable report
-  HUICUI_PLUGINS_BLOCKED=ferry huicui plugins   不加载某入口点 / as if 'ferry' were blocked
+  HUICUI_PLUGINS_BLOCKED=name1,name2 huicui plugins   不加载这些入口点 / as if blocked
 
 Exit status: 0 all plugins loaded, 1 some were left out (listed), 2 start-up refused
 (two plugins claim one code or slug, or a bad [benefits.<slug>] setting).

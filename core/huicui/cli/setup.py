@@ -25,6 +25,11 @@ async def setup_cmd(args: argparse.Namespace) -> int:
         print(f"已创建开发密钥 / created development secret: {path}")
     await _migrate()
     print(f"数据库已就绪 / database ready: {settings.database.url.split('@')[-1]}")
+    from huicui.app import build_context
+    from huicui.issuance.keys import ensure_keys
+
+    await ensure_keys(build_context(settings))
+    print("签名密钥已就绪 / signing keys ready (huicui keys list)")
     return 0
 
 

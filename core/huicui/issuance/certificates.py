@@ -279,7 +279,7 @@ async def revoke(
         raise Conflict(
             "该证书已不是有效状态",
             f"certificate {row['cti']} is already {row['status']}",
-            status=row["status"],
+            current_status=row["status"],
         )
     await _mark_revoked(row["id"], reason)
     await audit.record(
@@ -462,19 +462,29 @@ async def active_certificate_ids(membership_ids: list[int]) -> dict[int, str]:
     return {row["membership"]: row["cti"] for row in rows}
 
 
-async def reissue_for_kid(ctx: Context, actor: Principal | str, kid_hex: str) -> list[str]:
-    """New certificates for active memberships whose active certificate ``kid_hex`` signed."""
+async def memberships_signed_by(kid_hex: str) -> list[int]:
+    """Active memberships whose active certificate ``kid_hex`` signed."""
     rows = await Certificate.select(Certificate.membership).where(
         And(Certificate.kid == kid_hex, Certificate.status == "active")
     )
+    ids = sorted({row["membership"] for row in rows})
+    if not ids:
+        return []
+    active = await Membership.select(Membership.id).where(
+        And(Membership.id.is_in(ids), Membership.state == "active")
+    )
+    return sorted(row["id"] for row in active)
+
+
+async def reissue_for_kid(ctx: Context, actor: Principal | str, kid_hex: str) -> list[str]:
+    """New certificates for the active memberships whose certificate ``kid_hex`` signed.
+
+    The old certificates are superseded (listed as revoked); holder links move along.
+    """
     made = []
-    for row in rows:
-        state = await Membership.select(Membership.state).where(
-            Membership.id == row["membership"]
-        ).first()
-        if state and state["state"] == "active":
-            issued = await issue(ctx, actor, row["membership"], reason=f"reissue: key {kid_hex}")
-            made.append(issued.cti)
+    for membership_id in await memberships_signed_by(kid_hex):
+        issued = await issue(ctx, actor, membership_id, reason=f"reissue: key {kid_hex}")
+        made.append(issued.cti)
     return made
 
 

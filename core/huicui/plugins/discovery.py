@@ -30,7 +30,11 @@ def distribution_of(ep: md.EntryPoint) -> tuple[str, str]:
 
 def distribution_of_module(module: object) -> tuple[str, str]:
     """(distribution, version) that installed ``module``'s top-level package, if any."""
-    top = (getattr(module, "__name__", "") or type(module).__module__).split(".")[0]
+    name = getattr(module, "__name__", "") or type(module).__module__
+    for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.module == name:  # editable installs list no files, so ask the entry points
+            return distribution_of(ep)
+    top = name.split(".")[0]
     names = md.packages_distributions().get(top) or []
     if not names:
         return NO_DISTRIBUTION, ""

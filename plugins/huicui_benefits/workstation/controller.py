@@ -44,7 +44,9 @@ def booking_controller(config: WorkstationConfig) -> type[Controller]:
             ctx: NamedDependency[Context],
             workstation: str | None = None,
             day: Annotated[dt.date | None, Parameter(description="local date")] = None,
-            state: Literal["booked", "cancelled"] | None = None,
+            in_state: Annotated[
+                Literal["booked", "cancelled"] | None, Parameter(query="state")
+            ] = None,
             membership_id: Annotated[int | None, Parameter(ge=1)] = None,
             limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
             offset: Annotated[int, Parameter(ge=0)] = 0,
@@ -53,7 +55,7 @@ def booking_controller(config: WorkstationConfig) -> type[Controller]:
                 ctx,
                 workstation=workstation,
                 day=day,
-                state=state,
+                state=in_state,
                 membership_id=membership_id,
                 limit=limit,
                 offset=offset,
@@ -71,6 +73,7 @@ def booking_controller(config: WorkstationConfig) -> type[Controller]:
             booking_id: Id,
             data: JSONBody[CancelIn],
         ) -> BookingOut:
-            return await bookings.cancel_booking(ctx, principal_of(request), booking_id, data.reason)
+            actor = principal_of(request)
+            return await bookings.cancel_booking(ctx, actor, booking_id, data.reason)
 
     return WorkstationBookingController

@@ -1,0 +1,86 @@
+"""The holder's card page: an unguessable link, phone-sized, nothing beyond the card."""
+
+from __future__ import annotations
+
+import re
+
+from issuance_helpers import approved, certificate, svg_to_image
+
+
+async def _link(client, tokens, cti, who="registrar"):
+    r = await client.post(f"/api/v1/certificates/{cti}/holder-link", headers=tokens.h(who))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_the_card_page_shows_the_card_and_nothing_more(client, tokens, settings):
+    import zxingcpp
+
+    m = await approved(client, tokens, "李晓明")
+    cti = m["certificate_id"]
+    cert = await certificate(client, tokens, cti)
+    link = await _link(client, tokens, cti)
+    assert link["link"] == settings.server.public_url.rstrip("/") + "/cards/" + link["token"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", link["token"])  # 192 random bits
+
+    r = await client.get(f"/cards/{link['token']}")  # no credentials: the link is the key
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert "noindex" in r.headers["x-robots-tag"]
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    page = r.text
+    assert '<meta name="viewport"' in page and 'lang="zh-CN"' in page
+    assert "李晓明" in page and "荣誉证书" in page and settings.program.name_zh in page
+    assert cert["valid_until"] in page and cert["valid_from"] in page
+    for benefit in cert["benefits"]:
+        assert benefit["name_zh"] in page and benefit["name_en"] in page
+    assert "后四位" in page and "last four" in page
+    # Nothing personal beyond the card, nothing loaded from elsewhere.
+    person = m["person"]
+    assert person["id_doc_plain"] not in page and person["id_doc_plain"][:14] not in page
+    assert person["phone_plain"] not in page
+    assert "海洋生物学" not in page and "银海区派出所" not in page
+    assert not re.search(r"<script|<link|<img|src=|url\(|(?<!xmlns=\")https?://", page)
+    # The inline QR is the certificate and scans.
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    assert [res.text for res in zxingcpp.read_barcodes(svg_to_image(svg))] == [cert["text"]]
+
+
+async def test_a_new_link_kills_the_old_one(client, tokens):
+    m = await approved(client, tokens)
+    cti = m["certificate_id"]
+    first = (await _link(client, tokens, cti, "registrar"))["token"]
+    second = (await _link(client, tokens, cti, "reviewer"))["token"]
+    assert first != second
+    old = await client.get(f"/cards/{first}")
+    assert old.status_code == 404 and old.headers["content-type"].startswith("text/html")
+    assert old.text.index("未找到") < old.text.index("Not found")
+    assert old.headers["cache-control"] == "no-store"
+    assert (await client.get(f"/cards/{second}")).status_code == 200
+    r = await client.get("/api/v1/audit", headers=tokens.h("auditor"),
+                         params={"target_type": "certificate", "target_id": cti})
+    actions = [e["action"] for e in r.json()["items"]]
+    assert actions.count("certificate.holder_link") == 2
+    assert first not in r.text and second not in r.text  # links never in the audit log
+
+
+async def test_unknown_links_get_the_friendly_404(client):
+    for token in ("A" * 32, "short", "x" * 300, "a.b", "%E6%9D%8E" * 8):
+        r = await client.get(f"/cards/{token}")
+        assert r.status_code == 404, token
+        assert "未找到" in r.text and r.headers["content-type"].startswith("text/html")
+
+
+async def test_a_revoked_card_says_so_in_red(client, tokens):
+    m = await approved(client, tokens)
+    cti = m["certificate_id"]
+    token = (await _link(client, tokens, cti))["token"]
+    r = await client.post(f"/api/v1/certificates/{cti}/revoke", headers=tokens.h("reviewer"),
+                          json={"reason": "证书遗失"})
+    assert r.status_code == 200
+    page = (await client.get(f"/cards/{token}")).text
+    assert "已失效" in page and "No longer valid" in page and 'class="invalid"' in page
+    assert "<svg" not in page  # no code to scan on a dead card
+    assert "证书遗失" not in page  # staff's reason is not the holder page's business
