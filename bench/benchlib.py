@@ -418,8 +418,10 @@ def _library_of(filename: str) -> str:
     path = filename.replace("\\", "/")
     if "/site-packages/" in path:
         return path.split("/site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
-    for marker, prefix in (("/core/huicui/", "huicui."), ("/verifier/huicui_verifier/",
-                                                             "huicui_verifier.")):
+    for marker, prefix in (
+        ("/core/huicui/", "huicui."),
+        ("/verifier/huicui_verifier/", "huicui_verifier."),
+    ):
         if marker in path:
             return prefix + path.split(marker, 1)[1].split("/", 1)[0].removesuffix(".py")
     if "/lib/python3" in path:
@@ -435,12 +437,14 @@ def profile_breakdown(profiler: Any, top: int = 6) -> dict[str, Any]:
     total = sum(row[2] for row in stats.stats.values()) or 1.0  # type: ignore[attr-defined]
     by_lib: dict[str, float] = {}
     funcs = []
-    for (filename, line, name), row in stats.stats.items():  # type: ignore[attr-defined]
+    for (filename, _line, name), row in stats.stats.items():  # type: ignore[attr-defined]
         tottime, cumtime = row[2], row[3]
         lib = _library_of(filename)
         by_lib[lib] = by_lib.get(lib, 0.0) + tottime
-        if lib.startswith(("built-ins", "stdlib events", "stdlib base_events", "stdlib runners"))\
-                or "/bench/" in filename:
+        if (
+            lib.startswith(("built-ins", "stdlib events", "stdlib base_events", "stdlib runners"))
+            or "/bench/" in filename
+        ):
             continue  # event-loop and bench wrappers: their cumulative time is everyone's
         funcs.append((cumtime, f"{lib}:{name}", tottime))
     libs = sorted(by_lib.items(), key=lambda kv: -kv[1])[:top]

@@ -137,8 +137,9 @@ def run(bench: Bench) -> Outcome:
     out.add("p99 latency", stats["p99_ms"], "ms", TARGET_P99_MS, "<")
     reads = len(latencies) + failures
     out.add("frames read", f"{len(latencies)}/{reads}", "", note="a miss is a re-scan, not timed")
-    out.add("JPEG decode (not in the figure above) p50", round(percentile(jpeg_s, 50) * 1000, 2),
-            "ms")
+    out.add(
+        "JPEG decode (not in the figure above) p50", round(percentile(jpeg_s, 50) * 1000, 2), "ms"
+    )
     out.details = {
         "scan": stats,
         "zxing_read_only": summary_ms(zxing_only),

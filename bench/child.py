@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import RESULT_TAG  # noqa: E402
+from benchlib import RESULT_TAG
 
 
 def main() -> int:

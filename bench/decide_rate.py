@@ -93,16 +93,24 @@ def run(bench: Bench) -> Outcome:
     steps = {
         "raw": ("raw Ed25519 verify, key object ready", one_raw),
         "base45": ("Base45 decode", lambda: base45.decode(text[len(hb1.PREFIX) :])),
-        "cose": ("COSE_Sign1 parse (CBOR well-formedness check + header)",
-                 lambda: cose.parse(raw_cose)),
+        "cose": (
+            "COSE_Sign1 parse (CBOR well-formedness check + header)",
+            lambda: cose.parse(raw_cose),
+        ),
         "claims": ("CWT claims read and checked", lambda: hb1._read_claims(decoded.payload)),
-        "key": ("Ed25519 key object from its 32 bytes",
-                lambda: Ed25519PublicKey.from_public_bytes(pub_raw)),
-        "sig_structure": ("Sig_structure encoded",
-                          lambda: cose.sig_structure(decoded.protected, decoded.payload)),
+        "key": (
+            "Ed25519 key object from its 32 bytes",
+            lambda: Ed25519PublicKey.from_public_bytes(pub_raw),
+        ),
+        "sig_structure": (
+            "Sig_structure encoded",
+            lambda: cose.sig_structure(decoded.protected, decoded.payload),
+        ),
         "revoked": ("revocation lookup", lambda: decoded.claims.cti in loaded.revoked),
-        "policy": ("policy evaluation", lambda: evaluate(
-            info.policy, now=NOW, history=[], venue_id=501, tz="Asia/Shanghai")),
+        "policy": (
+            "policy evaluation",
+            lambda: evaluate(info.policy, now=NOW, history=[], venue_id=501, tz="Asia/Shanghai"),
+        ),
         "whole": ("whole decision", one_decision),
     }
     # Each step is timed next to raw verification (alternating, best of 3 each), so a

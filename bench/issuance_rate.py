@@ -77,8 +77,9 @@ async def child(n_sign: int, n_png: int, n_issue: int) -> dict:
     profiler.disable()
     png_profile = profile_breakdown(profiler)
 
-    issue_s = await _whole_issue(ctx, n_issue, lambda i: child_progress(
-        n_sign + n_png + i, total, "issue() on SQLite"))
+    issue_s = await _whole_issue(
+        ctx, n_issue, lambda i: child_progress(n_sign + n_png + i, total, "issue() on SQLite")
+    )
     return {
         "core": with_core[0],
         "sign_per_s": n_sign / sign_s,
@@ -104,14 +105,25 @@ async def _whole_issue(ctx, n: int, tick) -> float:
     actor = bench_principal()
     today = dt.date.today()
     idents = [
-        Identity(**row_values(ctx, IdentityIn(display_name="李晓明",
-                                              id_doc=resident_id(450502, 19800101, i)), "bench"))
+        Identity(
+            **row_values(
+                ctx,
+                IdentityIn(display_name="李晓明", id_doc=resident_id(450502, 19800101, i)),
+                "bench",
+            )
+        )
         for i in range(n)
     ]
     ids = [r["id"] for r in await Identity.insert(*idents).returning(Identity.id)]
     members = [
-        Membership(identity=i, directory=1, state="active", term_no=1, term_start=today,
-                   term_end=today + dt.timedelta(days=1095))
+        Membership(
+            identity=i,
+            directory=1,
+            state="active",
+            term_no=1,
+            term_start=today,
+            term_end=today + dt.timedelta(days=1095),
+        )
         for i in ids
     ]
     mids = [r["id"] for r in await Membership.insert(*members).returning(Membership.id)]
@@ -130,15 +142,37 @@ def run(bench: Bench) -> Outcome:
         "n_png": bench.size(600, 60),
         "n_issue": bench.size(300, 30),
     }
-    got = run_child(bench, "issuance_rate", "child", args, child_env(bench.tmp),
-                    label="issuance (one core)", timeout=300)
-    out.add("certificates signed per second (hb1.encode, real key)", round(got["sign_per_s"]),
-            "/s", TARGET_SIGN, ">=")
-    out.add("signed + PNG rendered per second (qr_png)", round(got["png_per_s"]), "/s",
-            TARGET_PNG, ">=", f"PNG of {got['png_bytes']:,} bytes, 8 px per module")
+    got = run_child(
+        bench,
+        "issuance_rate",
+        "child",
+        args,
+        child_env(bench.tmp),
+        label="issuance (one core)",
+        timeout=300,
+    )
+    out.add(
+        "certificates signed per second (hb1.encode, real key)",
+        round(got["sign_per_s"]),
+        "/s",
+        TARGET_SIGN,
+        ">=",
+    )
+    out.add(
+        "signed + PNG rendered per second (qr_png)",
+        round(got["png_per_s"]),
+        "/s",
+        TARGET_PNG,
+        ">=",
+        f"PNG of {got['png_bytes']:,} bytes, 8 px per module",
+    )
     if got["issue_per_s"] is not None:
-        out.add("whole issue() on SQLite (extra, no target)", round(got["issue_per_s"], 1), "/s",
-                note="reads membership, plugins' eligibility, writes certificate + audit")
+        out.add(
+            "whole issue() on SQLite (extra, no target)",
+            round(got["issue_per_s"], 1),
+            "/s",
+            note="reads membership, plugins' eligibility, writes certificate + audit",
+        )
     out.details = got
     sign, png = got["sign_per_s"], got["png_per_s"]
     sign_us, png_us = 1e6 / sign, 1e6 / png
@@ -149,8 +183,10 @@ def run(bench: Bench) -> Outcome:
         "writes the PNG)."
     )
     if sign >= TARGET_SIGN * 2:
-        out.notes.append(f"Signing beats its target {sign / TARGET_SIGN:.1f}×; a harder target "
-                         f"is {int(sign * 0.7 // 500 * 500)}/s.")
+        out.notes.append(
+            f"Signing beats its target {sign / TARGET_SIGN:.1f}×; a harder target "
+            f"is {int(sign * 0.7 // 500 * 500)}/s."
+        )
     if png < TARGET_PNG:
         prof = got["png_profile"]
         share = {t["function"]: t["share"] for t in prof["top_cumulative"]}
@@ -164,8 +200,10 @@ def run(bench: Bench) -> Outcome:
             "which the QR standard allows) would take it past the target."
         )
     elif png >= TARGET_PNG * 2:
-        out.notes.append(f"PNG beats its target {png / TARGET_PNG:.1f}×; a harder target is "
-                         f"{int(png * 0.7 // 50 * 50)}/s.")
+        out.notes.append(
+            f"PNG beats its target {png / TARGET_PNG:.1f}×; a harder target is "
+            f"{int(png * 0.7 // 50 * 50)}/s."
+        )
     if got["issue_per_s"] is not None:
         out.notes.append(
             f"The whole issue() runs at {got['issue_per_s']:.0f}/s on SQLite: database round "

@@ -6,7 +6,7 @@ Ed25519 key, rendered by the service's own QR code (``huicui.issuance.cards``).
 
 from __future__ import annotations
 
-from benchlib import KID, ISSUER_LABEL, Bench, Outcome, seeded_key, typical_claims
+from benchlib import ISSUER_LABEL, KID, Bench, Outcome, seeded_key, typical_claims
 
 NAME = "qr"
 TITLE = "QR density (typical certificate, error correction M)"

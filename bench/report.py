@@ -76,9 +76,7 @@ def markdown(machine: dict, run: dict, outcomes: list[Outcome]) -> str:
     for outcome in outcomes:
         number = outcome.number
         if outcome.status != "measured":
-            lines.append(
-                f"| {number} | {outcome.title} | — | not measured: {outcome.reason} | | |"
-            )
+            lines.append(f"| {number} | {outcome.title} | — | not measured: {outcome.reason} | | |")
             continue
         for fig in outcome.figures:
             verdict = fig.verdict

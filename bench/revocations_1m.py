@@ -91,7 +91,7 @@ def run(bench: Bench) -> Outcome:
                 hits += 1
         elapsed = time.perf_counter() - started
         started = time.perf_counter()
-        for cti in ids:
+        for _cti in ids:
             pass
         loop = time.perf_counter() - started
         per_lookup.hits = hits  # type: ignore[attr-defined]
@@ -105,13 +105,22 @@ def run(bench: Bench) -> Outcome:
     mb = size / 1_000_000
     load_s = median(load_times)
     out.add("size on disk", round(mb, 3), "MB", TARGET_MB, "<=", f"{size:,} bytes")
-    out.add("load (read + signature + parse + set build), median", round(load_s, 3), "s",
-            TARGET_LOAD_S, "<")
+    out.add(
+        "load (read + signature + parse + set build), median",
+        round(load_s, 3),
+        "s",
+        TARGET_LOAD_S,
+        "<",
+    )
     out.add("lookup (worse of hit/miss)", round(lookup_us, 3), "µs", TARGET_LOOKUP_US, "<")
     delta = _delta_size()
-    out.add("update adding 1,000 revocations", "none in the design", "",
-            note=f"a signed delta would be {delta:,} bytes; today a device re-downloads "
-            f"the full {mb:.1f} MB bundle")
+    out.add(
+        "update adding 1,000 revocations",
+        "none in the design",
+        "",
+        note=f"a signed delta would be {delta:,} bytes; today a device re-downloads "
+        f"the full {mb:.1f} MB bundle",
+    )
     out.details = {
         "revoked": count,
         "bytes": size,

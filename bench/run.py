@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import BENCH_DIR, Bench, NotMeasured, Outcome  # noqa: E402
+from benchlib import BENCH_DIR, Bench, NotMeasured, Outcome
 
 # In report order; the first five need only the verifier.
 MODULES = (
@@ -143,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     names = select(modules, args.only)
     partial = bool(args.only) or args.quick
-    out_dir = args.out or (
-        Path(tempfile.gettempdir()) / "huicui-bench" if partial else BENCH_DIR
-    )
+    out_dir = args.out or (Path(tempfile.gettempdir()) / "huicui-bench" if partial else BENCH_DIR)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     from machine_info import describe, load_average
@@ -195,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                 outcomes.append(outcome)
                 verdicts = [f.verdict for f in outcome.figures if f.verdict]
                 state = outcome.status if outcome.status != "measured" else " ".join(verdicts)
-                progress.console.print(f"  {name:12} {state or 'measured'} ({outcome.seconds:.1f} s)")
+                progress.console.print(
+                    f"  {name:12} {state or 'measured'} ({outcome.seconds:.1f} s)"
+                )
                 progress.advance(overall)
             progress.update(overall, description="measurements")
     machine["load_average_end"] = load_average()

@@ -18,6 +18,7 @@ CORE_APPS = [
     "huicui.roster.piccolo_app",
     "huicui.issuance.piccolo_app",
     "huicui.venues.piccolo_app",
+    "huicui.misuse.piccolo_app",
 ]
 
 

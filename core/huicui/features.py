@@ -16,6 +16,8 @@ def route_handlers() -> list[Any]:
     from huicui.benefits_controller import BenefitController
     from huicui.bundles.controller import get_bundle
     from huicui.issuance.controller import ROUTE_HANDLERS as ISSUANCE_ROUTES
+    from huicui.misuse.controller import MisuseController
+    from huicui.reports.controller import get_settlement
     from huicui.sync.controller import sync_redemptions
     from huicui.venues.controller import DeviceController, PartnerController, VenueController
 
@@ -27,6 +29,8 @@ def route_handlers() -> list[Any]:
         get_bundle,
         sync_redemptions,
         *ISSUANCE_ROUTES,
+        MisuseController,
+        get_settlement,
     ]
 
 
@@ -43,6 +47,7 @@ def setup_context(ctx: Context, plugins: Any | None) -> None:
     # Approval, renewal and reinstatement issue a certificate; the rest revoke it.
     ctx.membership_listeners.append(on_membership_change)
     _register_device_tokens()
+    _register_misuse_detector(ctx)
 
 
 def _register_device_tokens() -> None:
@@ -51,3 +56,13 @@ def _register_device_tokens() -> None:
     from huicui.venues.devices import resolve_device
 
     RESOLVERS[DEVICE_PREFIX] = resolve_device
+
+
+def _register_misuse_detector(ctx: Context) -> None:
+    """Check every synced batch for misuse: the core uses the plugins' own hook."""
+    register = getattr(ctx.plugins, "register_internal", None)
+    if register is None:  # a stand-in manager without the method (some tests)
+        return
+    from huicui.misuse.scan import MisuseDetector
+
+    register(MisuseDetector(ctx), "huicui.misuse")

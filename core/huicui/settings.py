@@ -85,6 +85,23 @@ class PluginSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     blocked: list[str] = msgspec.field(default_factory=list)
 
 
+class MisuseSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Misuse detection after sync (see docs/settlement.md)."""
+
+    enabled: bool = True
+    max_speed_kmh: float = 120.0  # faster than this between two venues: impossible travel
+    min_distance_km: float = 5.0  # venues closer than this are never compared
+    window_hours: int = 24  # uses further apart in time than this are never compared
+
+    def __post_init__(self) -> None:
+        if self.max_speed_kmh <= 0:
+            raise ValueError("misuse.max_speed_kmh must be positive")
+        if self.min_distance_km < 0:
+            raise ValueError("misuse.min_distance_km must not be negative")
+        if not 1 <= self.window_hours <= 24 * 31:
+            raise ValueError("misuse.window_hours must be 1..744")
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     program: ProgramSettings = msgspec.field(default_factory=ProgramSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -93,6 +110,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     roster: RosterSettings = msgspec.field(default_factory=RosterSettings)
     bundle: BundleSettings = msgspec.field(default_factory=BundleSettings)
     plugins: PluginSettings = msgspec.field(default_factory=PluginSettings)
+    misuse: MisuseSettings = msgspec.field(default_factory=MisuseSettings)
     # Per-benefit overrides keyed by slug (limits, prices, hours); each plugin
     # documents and validates its own keys.
     benefits: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)

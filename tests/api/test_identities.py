@@ -192,15 +192,16 @@ async def test_personal_data_never_at_rest_in_plain_text_nor_in_logs(client, tok
         assert "李晓明".encode() in raw  # names are not secret: proves we read the data
     else:
         from piccolo.engine.finder import engine_finder
+        from piccolo.querystring import QueryString
 
         engine = engine_finder()
-        columns = await engine.run_querystring(__import__("piccolo").querystring.QueryString(
+        columns = await engine.run_querystring(QueryString(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = 'public' AND data_type IN "
             "('text', 'character varying', 'json', 'jsonb')"))
         seen_name = False
         for col in columns:
-            rows = await engine.run_querystring(__import__("piccolo").querystring.QueryString(
+            rows = await engine.run_querystring(QueryString(
                 f'SELECT "{col["column_name"]}"::text AS v FROM "{col["table_name"]}"'))
             for row in rows:
                 value = row["v"] or ""

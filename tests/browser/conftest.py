@@ -228,10 +228,12 @@ class KioskProcess:
     def __init__(self, home: Path, *extra: str) -> None:
         self.home = home
         self.stderr_path = home.parent / "kiosk.stderr"
-        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 (closed in stop)
+        self._stderr = open(self.stderr_path, "wb")  # closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "huicui_verifier", "--home", str(home), "kiosk", "--port", "0"]
-            + list(extra),
+            [
+                *(sys.executable, "-m", "huicui_verifier", "--home", str(home)),
+                *("kiosk", "--port", "0", *extra),
+            ],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             stdin=subprocess.DEVNULL,
@@ -325,7 +327,7 @@ class Browser:
         self.profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=workdir))
         self.port = free_port()
         self.log_path = workdir / "chromium.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
+        self._log = open(self.log_path, "wb")  # closed in stop()
         self.proc = subprocess.Popen(
             [
                 chromium,

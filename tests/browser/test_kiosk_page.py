@@ -117,6 +117,21 @@ def test_keyboard_wedge_field_decides_and_bundle_age_is_visible(
     assert browser.evaluate("document.getElementById('wedge').value") == ""
     assert log_rows(home, gen.CTI) == [("accept", "ok")]
 
+    # Focus lost (a tap elsewhere): the scanner's first keystroke still lands in the field.
+    browser.evaluate("document.getElementById('wedge').blur()")
+    assert browser.evaluate("document.activeElement.id") != "wedge"
+    for kind in ("keyDown", "keyUp"):
+        browser.send(
+            "Input.dispatchKeyEvent",
+            type=kind,
+            key="H",
+            code="KeyH",
+            windowsVirtualKeyCode=72,
+            **({"text": "H"} if kind == "keyDown" else {}),
+        )
+    browser.wait_for("document.getElementById('wedge').value === 'H'", timeout=5)
+    browser.evaluate("document.getElementById('wedge').value = ''")
+
     # Garbage from a scanner gives a refusal that says so, not a broken page.
     first_seq = shown["seq"]
     browser.evaluate(
@@ -137,7 +152,11 @@ def test_keyboard_wedge_field_decides_and_bundle_age_is_visible(
 
     # Phone size: nothing wider than the screen, the prompt still on it.
     browser.send(
-        "Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True
+        "Emulation.setDeviceMetricsOverride",
+        width=390,
+        height=844,
+        deviceScaleFactor=2,
+        mobile=True,
     )
     widths = browser.evaluate(
         "({page: document.documentElement.scrollWidth,"

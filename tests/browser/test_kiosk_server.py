@@ -445,7 +445,7 @@ def test_cli_kiosk_process_serves_and_refuses_a_taken_port(home, live, gen, star
 
 
 def test_malformed_request_gets_json_and_its_line_is_not_logged(kiosk, capsys):
-    answer = kiosk.raw(b"HB1:SECRET-CODE-TEXT what\r\n\r\n")
+    answer = kiosk.raw(b"GET HB1:SECRET-CODE-TEXT what HTTP/1.1\r\n\r\n")
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400") and b"application/json" in head
     assert json.loads(body)["error"] == "bad_request"

@@ -1,10 +1,13 @@
 """The sync client against a small real HTTP server that implements the server contract:
 Bearer device token, ``GET /api/v1/bundle`` with ETag/304, ``POST /api/v1/redemptions/sync``
-idempotent by uuid, at most 500 records a batch."""
+idempotent by uuid, at most 500 records a batch (413), and a batch holding a bad record
+refused whole with a 422 problem document naming each bad record's index, as
+``core/huicui/sync/ingest.py`` answers."""
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import msgspec
@@ -22,18 +25,42 @@ TOKEN = "device-token-123"
 class ContractServer:
     """Just enough of the Huicui server for a device."""
 
-    def __init__(self, bundle_bytes: bytes, version: int) -> None:
+    def __init__(self, bundle_bytes: bytes, version: int, venue: int = 301) -> None:
         self.bundle, self.version = bundle_bytes, version
+        self.venue = venue  # the venue the device token belongs to
+        self.max_batch = MAX_BATCH
+        self.refuse: dict[str, str] = {}  # uuid → problem the server finds in that record
         self.records: dict[str, dict] = {}
+        self.stored = Counter()  # uuid → times it arrived in a batch the server accepted
         self.posts = 0
         self.batch_sizes: list[int] = []
+        self.refusals: list[int] = []  # status of each refused batch (413, 422)
         self.not_modified = 0
-        self.drop: list[str] = []  # upcoming upload failures: "mid-upload" or "after-store"
+        # upcoming upload failures: "mid-upload", "after-store", "500" or "bare-422"
+        self.drop: list[str] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
+
+            def _problem(self, status: int, code: str, title: str, **extra) -> None:
+                # The shape of huicui.errors.problem: RFC 9457 with title_zh and code.
+                doc = {
+                    "type": f"urn:huicui:problem:{code}",
+                    "title": title,
+                    "title_zh": extra.pop("title_zh", "请求有误"),
+                    "status": status,
+                    "code": code,
+                    "detail": title,
+                    **extra,
+                }
+                body = msgspec.json.encode(doc)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/problem+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def _authorized(self) -> bool:
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -77,10 +104,49 @@ class ContractServer:
                     self.close_connection = True
                     return
                 req = msgspec.json.decode(self.rfile.read(length), type=SyncRequest)
-                assert len(req.records) <= MAX_BATCH
-                outer.batch_sizes.append(len(req.records))
+                if mode == "500":
+                    self._problem(500, "internal_error", "Internal error")
+                    return
+                if mode == "bare-422":  # a refusal that names no record
+                    self._problem(422, "invalid_input", "Invalid input")
+                    return
+                count = len(req.records)
+                if count > outer.max_batch:
+                    outer.refusals.append(413)
+                    self._problem(
+                        413,
+                        "batch_too_large",
+                        f"a batch holds at most {outer.max_batch} records, got {count}",
+                        max_batch=outer.max_batch,
+                        received=count,
+                    )
+                    return
+                bad = []
+                for index, rec in enumerate(req.records):
+                    problems = []
+                    if rec.venue != outer.venue:
+                        problems.append(
+                            f"venue: {rec.venue} is not this device's venue {outer.venue}"
+                        )
+                    if rec.uuid in outer.refuse:
+                        problems.append(outer.refuse[rec.uuid])
+                    if problems:
+                        bad.append({"index": index, "uuid": rec.uuid[:64], "problems": problems})
+                if bad:  # all or nothing: not even the good records are stored
+                    outer.refusals.append(422)
+                    listed = ", ".join(str(b["index"]) for b in bad[:20])
+                    self._problem(
+                        422,
+                        "invalid_input",
+                        f"records {listed} are invalid; nothing of this batch was stored",
+                        title_zh=f"第 {listed} 条记录无效，整批未保存",
+                        records=bad,
+                    )
+                    return
+                outer.batch_sizes.append(count)
                 new = 0
                 for rec in req.records:
+                    outer.stored[rec.uuid] += 1
                     if rec.uuid not in outer.records:
                         outer.records[rec.uuid] = msgspec.to_builtins(rec)
                         new += 1
@@ -259,3 +325,237 @@ def test_cli_enroll_and_sync(server, home, gen, live, capsys):
     assert code == 0 and "已上传 Uploaded: 1" in out and len(server.records) == 1
     code = main(["--home", str(home), "enroll", "--server", server.url, "--token", TOKEN])
     assert code == 2 and "already enrolled" in capsys.readouterr().err
+
+
+# --- refusals: quarantine what the server names, split what is too large -------------
+
+BUS_5 = {"id": 302, "kind": "bus", "name_zh": "5路公交", "name_en": "Bus line 5", "benefits": (3,)}
+
+
+def fill_log_at(home: DeviceHome, gen, live, bundle_bytes: bytes, count: int, *, start: int):
+    """Decisions made with another venue's bundle (as if loaded from a stick); their uuids."""
+    b = B.load(bundle_bytes, pinned_key=None, held_version=None, now=gen.at(live.now))
+    made = []
+    with home.open_log() as log:
+        for i in range(start, start + count):
+            cert = live.cert(cti=(0xBAD00000 + i).to_bytes(8, "big"))
+            d = decide(cert, bundle=b, benefit=None, now=gen.at(live.now + i),
+                       history_lookup=log.history)
+            made.append(log.record(d).uuid)
+    return made
+
+
+def test_records_the_server_names_are_quarantined_and_the_rest_uploaded(
+    server, home, gen, live, capsys
+):
+    from huicui_verifier.cli import main
+
+    h = DeviceHome(home)
+    enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    fill_log(h, gen, live, 12)
+    foreign = fill_log_at(h, gen, live, live.bundle(venue=BUS_5), 2, start=3)  # in batch 1
+    with h.open_log() as log:
+        good = {r.uuid for r in log.pending(100)} - set(foreign)
+        odd = sorted(good)[5]
+    server.refuse = {odd: "at: more than a day in the future, the device clock is wrong"}
+    with h.open_log() as log:
+        result = upload(log, server.url, TOKEN, batch_size=5, backoff=0)
+        assert log.pending_count() == 0 and log.quarantined_count() == 3
+        assert log.count() == 14  # quarantined records stay in the log
+        kept = {r["uuid"]: r["quarantine_reason"] for r in log.recent(50, quarantined_only=True)}
+    assert (result.quarantined, result.remaining, result.error) == (3, 0, None)
+    assert (result.sent, result.new) == (11, 11)
+    assert set(server.records) == good - {odd}
+    assert set(server.stored.values()) == {1}  # every accepted record reached it once
+    assert 422 in server.refusals
+    assert set(kept) == {*foreign, odd}
+    assert "venue: 302 is not this device's venue 301" in kept[foreign[0]]
+    assert kept[odd].startswith("服务器拒收 / refused by the server: at: more than a day")
+
+    posts = server.posts
+    r = sync(h, now=gen.at(live.now), backoff=0)  # nothing left to send, nothing re-sent
+    assert (r.upload.sent, r.upload.quarantined, server.posts) == (0, 0, posts)
+
+    assert main(["--home", str(home), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "待上传 pending upload: 0" in out and "已隔离 Quarantined: 3" in out
+    assert main(["--home", str(home), "log", "--quarantined"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and all("已隔离 quarantined: 服务器拒收" in line for line in lines)
+    assert main(["--home", str(home), "log", "--limit", "50"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("已上传 uploaded") == 11 and out.count("已隔离 quarantined") == 3
+
+
+def test_cli_sync_reports_quarantined_records(server, home, gen, live, capsys):
+    from huicui_verifier.cli import main
+
+    h = DeviceHome(home)
+    enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    fill_log(h, gen, live, 2)
+    fill_log_at(h, gen, live, live.bundle(venue=BUS_5), 1, start=5)
+    assert main(["--home", str(home), "sync"]) == 0
+    out = capsys.readouterr().out
+    assert "已上传 Uploaded: 2" in out and "待上传 pending 0" in out
+    assert "服务器拒收 1 条记录，已转入隔离区" in out and len(server.records) == 2
+
+
+def test_413_makes_batches_smaller_and_loses_nothing(server, home, gen, live):
+    h = DeviceHome(home)
+    enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    fill_log(h, gen, live, 11)
+    server.max_batch = 4  # a server (or proxy) with a smaller limit than the device's
+    with h.open_log() as log:
+        result = upload(log, server.url, TOKEN, batch_size=10, backoff=0)
+        assert log.pending_count() == 0 and log.quarantined_count() == 0
+    assert (result.sent, result.new, result.quarantined, result.error) == (11, 11, 0, None)
+    assert server.refusals == [413] and server.batch_sizes == [4, 4, 3]
+    assert set(server.stored.values()) == {1}
+
+
+def test_413_for_a_single_record_leaves_it_pending(server, home, gen, live):
+    h = DeviceHome(home)
+    enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    fill_log(h, gen, live, 3)
+    server.max_batch = 0
+    with h.open_log() as log:
+        result = upload(log, server.url, TOKEN, batch_size=8, backoff=0)
+        assert log.pending_count() == 3 and log.quarantined_count() == 0
+    assert result.sent == 0 and result.remaining == 3 and "413" in result.error
+    assert server.refusals == [413, 413, 413]  # 3 records, then 1: then it stops
+
+
+@pytest.mark.parametrize("failure", ["500", "bare-422", "mid-upload"])
+def test_failures_that_name_no_record_keep_everything_pending(server, home, gen, live, failure):
+    h = DeviceHome(home)
+    enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    fill_log(h, gen, live, 4)
+    server.drop = [failure] * 3
+    r = sync(h, now=gen.at(live.now), backoff=0)  # the bundle check still runs
+    assert r.upload.sent == 0 and r.upload.remaining == 4 and r.upload.error
+    assert r.upload.quarantined == 0 and not server.records
+    with h.open_log() as log:
+        assert log.pending_count() == 4 and log.quarantined_count() == 0
+    r = sync(h, now=gen.at(live.now), backoff=0)
+    assert r.upload.sent == 4 and len(server.records) == 4 and r.upload.error is None
+
+
+def test_a_refusal_naming_records_not_in_the_batch_quarantines_none():
+    from huicui_verifier.records import RedemptionRecord
+    from huicui_verifier.sync import refused_records
+
+    batch = [
+        RedemptionRecord(uuid=f"00000000-0000-4000-8000-00000000000{i}", cti="00" * 8,
+                         benefit=3, venue=301, at=1_800_000_000, decision="accept", reason="ok")
+        for i in range(2)
+    ]
+
+    def problem(records) -> bytes:
+        return msgspec.json.encode({"code": "invalid_input", "records": records})
+
+    named = refused_records(batch, problem([{"index": 1, "uuid": batch[1].uuid,
+                                             "problems": ["venue: x", "at: y"]}]))
+    assert named == {batch[1].uuid: "服务器拒收 / refused by the server: venue: x; at: y"}
+    assert refused_records(batch, problem([{"index": 2, "uuid": "", "problems": []}])) == {}
+    assert refused_records(batch, problem([{"index": 0, "uuid": batch[1].uuid}])) == {}
+    assert refused_records(batch, problem([{"index": "0"}])) == {}
+    assert refused_records(batch, b"<html>bad gateway</html>") == {}
+    assert refused_records(batch, msgspec.json.encode({"code": "invalid_input"})) == {}
+
+
+# --- enrolling at another venue with records still pending ---------------------------
+
+
+@pytest.fixture
+def elsewhere(live):
+    """The service as the device's next venue (bus line 5) sees it."""
+    s = ContractServer(live.bundle(venue=BUS_5), 7, venue=302)
+    s.thread.start()
+    yield s
+    s.httpd.shutdown()
+    s.httpd.server_close()
+
+
+def test_moving_venue_uploads_pending_records_with_the_old_token_first(
+    server, elsewhere, home, gen, live
+):
+    from huicui_verifier.sync import enroll_device
+
+    h = DeviceHome(home)
+    enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    fill_log(h, gen, live, 3)
+    moved = enroll_device(
+        h, elsewhere.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now), backoff=0
+    )
+    assert (moved.foreign_pending, moved.uploaded, moved.quarantined) == (3, 3, 0)
+    assert len(server.records) == 3 and not elsewhere.records
+    assert h.server == elsewhere.url and h.held_bundle(gen.at(live.now)).venue.id == 302
+    with h.open_log() as log:
+        assert log.pending_count() == 0 and log.quarantined_count() == 0
+
+
+def test_moving_venue_is_refused_while_records_cannot_be_uploaded(
+    server, elsewhere, home, gen, live, capsys
+):
+    from huicui_verifier.cli import main
+
+    h = DeviceHome(home)
+    enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    fill_log(h, gen, live, 3)
+    server.drop = ["500"] * 10  # the old venue's server does not take them today
+    args = ["--home", str(home), "enroll", "--force", "--server", elsewhere.url, "--token", TOKEN]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误 Error: 本设备还有 3 条原场所的记录未上传，已拒绝重新登记")
+    assert "--discard-pending" in err and "3 records of the previous venue" in err
+    assert h.server == server.url and h.held_bundle(gen.at(live.now)).venue.id == 301
+    with h.open_log() as log:
+        assert log.pending_count() == 3 and log.quarantined_count() == 0
+
+    assert main([*args, "--discard-pending"]) == 0
+    out = capsys.readouterr().out
+    assert "已隔离 quarantined 3" in out and "5路公交" in out
+    assert h.server == elsewhere.url and h.held_bundle(gen.at(live.now)).venue.id == 302
+    with h.open_log() as log:
+        assert log.count() == 3 and log.pending_count() == 0  # kept, not deleted
+        reasons = [r["quarantine_reason"] for r in log.recent(10, quarantined_only=True)]
+    assert len(reasons) == 3 and all("--discard-pending" in r for r in reasons)
+    assert not server.records and not elsewhere.records
+    r = sync(h, now=gen.at(live.now), backoff=0)
+    assert r.upload.sent == 0 and not elsewhere.records  # never sent anywhere again
+
+
+def test_reenrolling_at_the_same_venue_keeps_records_pending_for_the_new_token(
+    server, home, gen, live
+):
+    from huicui_verifier.sync import enroll_device
+
+    h = DeviceHome(home)
+    enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    fill_log(h, gen, live, 2)
+    server.drop = ["500"] * 10
+    again = enroll_device(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    assert again.foreign_pending == 0 and server.posts == 0  # no upload was needed first
+    server.drop = []
+    r = sync(h, now=gen.at(live.now), backoff=0)
+    assert r.upload.sent == 2 and len(server.records) == 2
+
+
+def test_first_enrollment_after_offline_use_elsewhere_needs_discard(
+    elsewhere, home, gen, live, capsys
+):
+    """A device used with a bundle from a stick has no token to upload its records with."""
+    from huicui_verifier.cli import main
+
+    assert main(["--home", str(home), "load", "--pin-fingerprint",
+                 B.fingerprint(gen.raw_key(gen.BUNDLE_SIGNER)), "-"]) == 2  # no such file
+    capsys.readouterr()
+    h = DeviceHome(home)
+    h.save_bundle(B.load(live.bundle(), pinned_key=None, held_version=None, now=gen.at(live.now)))
+    fill_log(h, gen, live, 2)
+    args = ["--home", str(home), "enroll", "--force", "--server", elsewhere.url, "--token", TOKEN]
+    assert main(args) == 2
+    assert "never enrolled online" in capsys.readouterr().err
+    assert main([*args, "--discard-pending"]) == 0
+    with h.open_log() as log:
+        assert log.quarantined_count() == 2 and log.count() == 2

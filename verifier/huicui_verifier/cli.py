@@ -24,7 +24,7 @@ from .gate import check_and_record, resolve_benefit
 from .image import ImageError, read_qr
 from .reasons import REASONS
 from .render import decision_line, decision_lines
-from .sync import SyncError, enroll, sync
+from .sync import PendingRecordsError, SyncError, enroll_device, sync
 
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
 
@@ -84,13 +84,33 @@ def _cmd_enroll(args: argparse.Namespace) -> int:
             "this device is already enrolled; add --force to enroll again",
         )
     try:
-        bundle = enroll(
-            home, args.server, args.token, expected_fingerprint=args.fingerprint, now=_now()
+        enrolled = enroll_device(
+            home,
+            args.server,
+            args.token,
+            expected_fingerprint=args.fingerprint,
+            now=_now(),
+            discard_pending=args.discard_pending,
+        )
+    except PendingRecordsError as exc:
+        return _err(
+            f"本设备还有 {exc.count} 条原场所的记录未上传，已拒绝重新登记（未作任何改动）。"
+            "请先联网运行 huicui-verify sync；确实无法上传时加 --discard-pending，"
+            "这些记录将转入隔离区保存（不会删除）",
+            f"{exc.count} records of the previous venue are not uploaded ({exc.why}); "
+            "nothing was changed. Run huicui-verify sync first, or add --discard-pending "
+            "to set them aside in quarantine (they are kept, never deleted)",
         )
     except SyncError as exc:
         return _err(f"登记失败（{exc.code}）", f"enrollment failed: {exc.detail}")
     except BundleError as exc:
         return _err(f"核验数据无效（{exc.code}）", f"bundle refused: {exc.detail}")
+    bundle = enrolled.bundle
+    if enrolled.foreign_pending:
+        print(
+            f"原场所待上传记录 Pending records of the previous venue: {enrolled.foreign_pending}"
+            f"（已上传 uploaded {enrolled.uploaded}，已隔离 quarantined {enrolled.quarantined}）"
+        )
     venue = bundle.venue
     print(
         f"已登记 Enrolled: {venue.name_zh} / {venue.name_en} (venue {venue.id}), "
@@ -115,6 +135,14 @@ def add_enroll(sub: argparse._SubParsersAction) -> None:
         help="登记设备 / enroll this device with the server",
         description="用设备令牌获取核验数据并固定其签名密钥。/ "
         "Fetch the bundle with the device token and pin its signing key.",
+        epilog="示例 / examples:\n"
+        "  huicui-verify enroll --server https://huicui.example.cn --token DEV-TOKEN "
+        "--fingerprint 1A2B-...\n"
+        "  换到另一场所（先上传原场所记录）/ move to another venue (old records upload first):\n"
+        "    huicui-verify enroll --force --server URL --token NEW-TOKEN\n"
+        "  原场所记录无法上传时转入隔离区 / if they cannot be uploaded, quarantine them:\n"
+        "    huicui-verify enroll --force --discard-pending --server URL --token NEW-TOKEN",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--server", required=True, help="服务器地址 / server URL, e.g. https://huicui.example.cn"
@@ -126,6 +154,12 @@ def add_enroll(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--force", action="store_true", help="重新登记 / enroll again, replacing the pinned key"
+    )
+    p.add_argument(
+        "--discard-pending",
+        action="store_true",
+        help="换场所时若原场所记录无法上传，将其转入隔离区（保留不删）/ when moving to another "
+        "venue and its pending records cannot be uploaded first, quarantine them (kept)",
     )
     p.set_defaults(func=_cmd_enroll)
 
@@ -318,6 +352,12 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         f"已上传 Uploaded: {up.sent}（新 new {up.new}，已有 known {up.known}），"
         f"待上传 pending {up.remaining}"
     )
+    if up.quarantined:
+        print(
+            f"⚠ 服务器拒收 {up.quarantined} 条记录，已转入隔离区（保留不删，见 "
+            f"huicui-verify log --quarantined）/ the server refused {up.quarantined} records: "
+            "quarantined and kept, see huicui-verify log --quarantined"
+        )
     if up.error:
         print(f"⚠ 部分记录未上传，稍后重试 / some records wait for the next sync: {up.error}")
     if result.bundle_updated:
@@ -338,16 +378,27 @@ def add_sync(sub: argparse._SubParsersAction) -> None:
 def _cmd_log(args: argparse.Namespace) -> int:
     home = _home(args)
     with home.open_log() as log:
-        rows = log.recent(args.limit)
+        rows = log.recent(args.limit, quarantined_only=args.quarantined)
     for r in rows:
         mark = "通过 accept" if r["decision"] == "accept" else "拒绝 refuse"
-        up = "已上传 uploaded" if r["uploaded"] else "待上传 pending"
+        if r["quarantine_reason"] is not None:
+            up = f"已隔离 quarantined: {r['quarantine_reason']}"
+        elif r["uploaded"]:
+            up = "已上传 uploaded"
+        elif r["cti"]:
+            up = "待上传 pending"
+        else:
+            up = "仅本机 local only"  # unreadable codes are never uploaded
         print(
             f"{local_text(r['at'])}  {mark:<11} {r['reason']:<16} cti={r['cti'] or '-':<16} "
             f"benefit={r['benefit']} venue={r['venue']}  {up}"
         )
     if not rows:
-        print("日志为空 / The log is empty")
+        print(
+            "没有隔离的记录 / Nothing is quarantined"
+            if args.quarantined
+            else "日志为空 / The log is empty"
+        )
     return EXIT_OK
 
 
@@ -356,6 +407,11 @@ def add_log(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("log", help="查看核验日志 / show recent decisions")
     p.add_argument(
         "--limit", type=int, default=20, metavar="N", help="条数 / how many (default 20)"
+    )
+    p.add_argument(
+        "--quarantined",
+        action="store_true",
+        help="只看隔离的记录及原因 / only records set aside in quarantine, with the reason",
     )
     p.set_defaults(func=_cmd_log)
 
@@ -369,7 +425,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     except BundleError as exc:
         return _err(f"本机核验数据无效（{exc.code}）", f"held bundle refused: {exc.detail}")
     with home.open_log() as log:
-        pending, total = log.pending_count(), log.count()
+        pending, total, quarantined = log.pending_count(), log.count(), log.quarantined_count()
     print(f"数据目录 Home: {home.path}")
     print(f"服务器 Server: {home.server or '-（未联网登记 not enrolled online）'}")
     if bundle is None:
@@ -401,6 +457,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
         else:
             print(f"时钟 Clock: {local_text(now_ts, p.tz)}（不早于签发时间 not behind the bundle）")
     print(f"日志 Log: {total} 条 decisions · 待上传 pending upload: {pending}")
+    if quarantined:
+        print(
+            f"⚠ 已隔离 Quarantined: {quarantined} 条（服务器拒收或换场所时放弃，保留不删；"
+            "见 huicui-verify log --quarantined）/ refused by the server or given up when "
+            "moving venue; kept, see huicui-verify log --quarantined"
+        )
     return EXIT_OK
 
 

@@ -3,6 +3,12 @@
 A decision is committed (WAL, ``synchronous=FULL``) before the caller shows it, so a
 device that loses power after showing "accepted" still counts that use towards the
 holder's limits and still uploads it for settlement.
+
+A record is *pending* until the server acknowledges it, then *uploaded*. A record the
+server refuses (it names it in a 422), or one the operator gives up on when moving the
+device to another venue, is *quarantined*: it keeps its reason, is never uploaded again
+and is never deleted, so a single bad record cannot block every later upload and the
+evidence stays on the device.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     reason TEXT NOT NULL,
     companions INTEGER NOT NULL DEFAULT 0,
     bundle_version INTEGER NOT NULL DEFAULT 0,
-    uploaded INTEGER NOT NULL DEFAULT 0 CHECK (uploaded IN (0, 1))
+    uploaded INTEGER NOT NULL DEFAULT 0 CHECK (uploaded IN (0, 1)),
+    quarantined_at INTEGER,
+    quarantine_reason TEXT
 );
 CREATE INDEX IF NOT EXISTS decisions_history ON decisions (cti, benefit, decision);
 CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (uploaded, at);
@@ -37,14 +45,42 @@ _INSERT = (
     "INSERT INTO decisions (uuid, cti, benefit, venue, at, decision, reason, companions, "
     "bundle_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# Logs written before quarantine existed gain its two columns when opened.
+_ADDED_COLUMNS = (
+    ("quarantined_at", "ALTER TABLE decisions ADD COLUMN quarantined_at INTEGER"),
+    ("quarantine_reason", "ALTER TABLE decisions ADD COLUMN quarantine_reason TEXT"),
+)
 _PENDING = (
     "SELECT uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version "
-    "FROM decisions WHERE uploaded = 0 AND cti IS NOT NULL ORDER BY at, uuid LIMIT ?"
+    "FROM decisions WHERE uploaded = 0 AND cti IS NOT NULL AND quarantine_reason IS NULL "
+    "AND venue != ? ORDER BY at, uuid LIMIT ?"
 )
+_PENDING_COUNT = (
+    "SELECT count(*) FROM decisions WHERE uploaded = 0 AND cti IS NOT NULL "
+    "AND quarantine_reason IS NULL AND venue != ?"
+)
+_QUARANTINE_ONE = (
+    "UPDATE decisions SET quarantined_at = ?, quarantine_reason = ? WHERE uuid = ? "
+    "AND uploaded = 0 AND cti IS NOT NULL AND quarantine_reason IS NULL"
+)
+_QUARANTINE_PENDING = (
+    "UPDATE decisions SET quarantined_at = ?, quarantine_reason = ? "
+    "WHERE uploaded = 0 AND cti IS NOT NULL AND quarantine_reason IS NULL AND venue != ?"
+)
+_QUARANTINED_COUNT = "SELECT count(*) FROM decisions WHERE quarantine_reason IS NOT NULL"
 _RECENT = (
-    "SELECT uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version, uploaded "
+    "SELECT uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version, "
+    "uploaded, quarantined_at, quarantine_reason "
     "FROM decisions ORDER BY at DESC, rowid DESC LIMIT ?"
 )
+_RECENT_QUARANTINED = (
+    "SELECT uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version, "
+    "uploaded, quarantined_at, quarantine_reason "
+    "FROM decisions WHERE quarantine_reason IS NOT NULL "
+    "ORDER BY at DESC, rowid DESC LIMIT ?"
+)
+# No real venue has id -1: "every venue" in the queries that can leave one out.
+_NO_VENUE = -1
 _HISTORY = (
     "SELECT at, venue FROM decisions "
     "WHERE cti = ? AND benefit = ? AND decision = 'accept' ORDER BY at"
@@ -61,6 +97,10 @@ class DecisionLog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(decisions)")}
+        for name, statement in _ADDED_COLUMNS:
+            if name not in have:
+                self._db.execute(statement)
 
     def close(self) -> None:
         """Close the database."""
@@ -106,16 +146,53 @@ class DecisionLog:
         rows = self._db.execute(_HISTORY, (cti, benefit))
         return [(at, venue) for at, venue in rows]
 
-    def pending(self, limit: int) -> list[RedemptionRecord]:
-        """Up to ``limit`` records not yet acknowledged by the server, oldest first."""
-        rows = self._db.execute(_PENDING, (limit,))
+    def pending(self, limit: int, *, except_venue: int | None = None) -> list[RedemptionRecord]:
+        """Up to ``limit`` records not yet acknowledged by the server, oldest first.
+
+        Quarantined records are never pending. ``except_venue`` leaves out the records
+        made for that venue.
+        """
+        skip = _NO_VENUE if except_venue is None else except_venue
+        rows = self._db.execute(_PENDING, (skip, limit))
         return [_to_record(row) for row in rows]
 
-    def pending_count(self) -> int:
-        """How many records wait for upload."""
-        return self._db.execute(
-            "SELECT count(*) FROM decisions WHERE uploaded = 0 AND cti IS NOT NULL"
-        ).fetchone()[0]
+    def pending_count(self, *, except_venue: int | None = None) -> int:
+        """How many records wait for upload (optionally leaving out one venue's)."""
+        skip = _NO_VENUE if except_venue is None else except_venue
+        return self._db.execute(_PENDING_COUNT, (skip,)).fetchone()[0]
+
+    def quarantine(self, reasons: dict[str, str], at: int) -> int:
+        """Set aside the pending records named in ``reasons`` (uuid → reason); returns how many.
+
+        They stay in the log with their reason and are never uploaded again.
+        """
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            changed = sum(
+                self._db.execute(_QUARANTINE_ONE, (at, reason[:2000], uuid)).rowcount
+                for uuid, reason in reasons.items()
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return changed
+
+    def quarantine_pending(self, reason: str, at: int, *, except_venue: int | None = None) -> int:
+        """Set aside every pending record (but ``except_venue``'s) with ``reason``; how many."""
+        skip = _NO_VENUE if except_venue is None else except_venue
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            changed = self._db.execute(_QUARANTINE_PENDING, (at, reason[:2000], skip)).rowcount
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return changed
+
+    def quarantined_count(self) -> int:
+        """How many records were set aside (refused by the server or given up on)."""
+        return self._db.execute(_QUARANTINED_COUNT).fetchone()[0]
 
     def mark_uploaded(self, uuids: Iterable[str]) -> None:
         """Mark records as acknowledged by the server (call only after its answer)."""
@@ -126,9 +203,12 @@ class DecisionLog:
         )
         self._db.execute("COMMIT")
 
-    def recent(self, limit: int = 20) -> list[dict]:
-        """The latest decisions, newest first, as dicts (for ``huicui-verify log``)."""
-        cur = self._db.execute(_RECENT, (limit,))
+    def recent(self, limit: int = 20, *, quarantined_only: bool = False) -> list[dict]:
+        """The latest decisions, newest first, as dicts (for ``huicui-verify log``).
+
+        ``quarantine_reason`` is None unless the record was set aside.
+        """
+        cur = self._db.execute(_RECENT_QUARANTINED if quarantined_only else _RECENT, (limit,))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur]
 

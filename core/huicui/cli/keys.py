@@ -56,7 +56,10 @@ def _when(epoch: int | None) -> str:
         return "—"
     from zoneinfo import ZoneInfo
 
-    return dt.datetime.fromtimestamp(epoch, ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    from huicui.settings import load_settings
+
+    tz = ZoneInfo(load_settings().program.timezone)
+    return dt.datetime.fromtimestamp(epoch, tz).strftime("%Y-%m-%d %H:%M")
 
 
 async def list_cmd(args: argparse.Namespace) -> int:
@@ -66,7 +69,7 @@ async def list_cmd(args: argparse.Namespace) -> int:
     from huicui.issuance import keys
 
     await keys.ensure_keys(cli_context())
-    table = Table(title="签名密钥 / signing keys (Asia/Shanghai)")
+    table = Table(title="签名密钥 / signing keys (program time zone)")
     for column in ("kid", "purpose", "state", "fingerprint", "from", "until", "certs", "reason"):
         table.add_column(column)
     for key in await keys.list_keys():

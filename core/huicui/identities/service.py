@@ -11,6 +11,7 @@ import msgspec
 from huicui import audit
 from huicui.auth import Principal
 from huicui.context import Context
+from huicui.db import is_postgres
 from huicui.errors import Conflict, InvalidInput, NotFound
 from huicui.identities.schemas import Descendant, IdentityIn, IdentityOut, IdentityPatch
 from huicui.identities.validation import (
@@ -328,12 +329,18 @@ def identity_conditions(
 ) -> list[Any]:
     """Piccolo WHERE conditions for the search filters (shared by search and export)."""
     conditions = []
+
+    def contains(column: Any, text: str) -> Any:
+        # SQLite's LIKE already ignores ASCII case; Piccolo warns when asked for ILIKE there.
+        pattern = f"%{text}%"
+        return column.ilike(pattern) if is_postgres(Identity._meta.db) else column.like(pattern)
+
     if q:
-        conditions.append(Identity.display_name.ilike(f"%{q}%") | Identity.pinyin.ilike(f"%{q}%"))
+        conditions.append(contains(Identity.display_name, q) | contains(Identity.pinyin, q))
     if field:
-        conditions.append(Identity.field.ilike(f"%{field}%"))
+        conditions.append(contains(Identity.field, field))
     if source:
-        conditions.append(Identity.source.ilike(f"%{source}%"))
+        conditions.append(contains(Identity.source, source))
     if residency:
         conditions.append(Identity.residency == residency)
     if id_doc:

@@ -410,6 +410,28 @@ class BenefitPlugins:
         """What start-up loaded and left out (for ``huicui plugins`` and the admin view)."""
         return self._report
 
+    def register_internal(self, plugin: object, name: str) -> None:
+        """Register one of the core's own hook implementations (the same door plugins use).
+
+        Core-internal implementations (e.g. misuse detection on ``huicui_redemptions_synced``)
+        are not benefit plugins: they declare no benefit and are not listed in
+        :meth:`report`. Registering a name again replaces the earlier object, so a manager
+        shared by two apps calls the latest app's implementation once.
+
+        :raises PluginStartupError: ``plugin`` implements a hook that has no specification.
+        """
+        earlier = self._pm.get_plugin(name)
+        if earlier is not None:
+            self._pm.unregister(earlier, name=name)
+        self._pm.register(plugin, name=name)
+        unknown = [c.name for c in self._pm.get_hookcallers(plugin) or [] if not c.has_spec()]
+        if unknown:
+            self._pm.unregister(plugin, name=name)
+            raise PluginStartupError(
+                f"core-internal plugin {name!r} implements unknown hook(s) "
+                + ", ".join(sorted(unknown))
+            )
+
 
 __all__ = [
     "BenefitPlugins",

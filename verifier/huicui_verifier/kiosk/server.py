@@ -80,6 +80,11 @@ STATIC = {
     "kiosk.css": "text/css; charset=utf-8",
 }
 
+_ROUTES = frozenset(
+    {"/", "/index.html", "/api/status", "/api/frame", "/api/scan"}
+    | {f"/static/{n}" for n in STATIC}
+)
+
 # The page loads only its own assets and talks only to this server.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -409,8 +414,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # Frames arrive several times a second: log failures only, and never a body.
         if isinstance(code, int) and code >= 400:
-            path = urlsplit(self.path).path
-            sys.stderr.write(f"kiosk: {code} {self.command} {path}\n")
+            path = urlsplit(getattr(self, "path", "") or "").path
+            if path not in _ROUTES:  # an unknown path may be anything a client typed
+                path = "(other)"
+            sys.stderr.write(f"kiosk: {code} {self.command or '-'} {path}\n")
 
     def log_message(self, format: str, *args: Any) -> None:
         # The stdlib would echo the request line, which may hold a scanned code.

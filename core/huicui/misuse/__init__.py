@@ -1,0 +1,1 @@
+"""Misuse review: flags raised on the service after devices sync, and their handling."""

@@ -1,0 +1,216 @@
+"""What counts as misuse, as pure functions of accepted uses (no database, no clock).
+
+A device enforces a benefit's limits against its own log only, so a holder who uses
+two gates (or a copied QR code used at two places) is invisible to each device. The
+service sees every device's uploads and checks two things:
+
+- **over limit**: more accepted uses of one certificate and benefit in a policy period
+  (Asia/Shanghai calendar) than the policy allows, counted across all devices — per
+  venue when the limit is venue-scoped;
+- **impossible travel**: two accepted uses of one certificate at venues so far apart,
+  so close in time, that nobody could have gone from one to the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from huicui_verifier.policy import Limit, period_bounds
+
+OVER_LIMIT = "over_limit"
+IMPOSSIBLE_TRAVEL = "impossible_travel"
+KINDS = (OVER_LIMIT, IMPOSSIBLE_TRAVEL)
+EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
+
+
+@dataclass(frozen=True)
+class Use:
+    """One accepted use of a certificate, as detection needs it."""
+
+    uuid: str
+    certificate_id: str
+    benefit: int
+    venue_id: int
+    at: dt.datetime  # aware
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A suspected misuse; ``key`` is the same whenever the same thing is found again."""
+
+    kind: str
+    key: str
+    certificate_id: str
+    benefit: int | None
+    uuids: tuple[str, ...]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance between two points given in degrees, in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _local_date(ts: int, tz: dt.tzinfo) -> str:
+    return dt.datetime.fromtimestamp(ts, tz).date().isoformat()
+
+
+def over_limit(
+    new: Iterable[Use],
+    uses: Sequence[Use],
+    limits: Mapping[int, Sequence[Limit]],
+    tz: dt.tzinfo,
+) -> list[Finding]:
+    """Periods in which a certificate used a benefit more often than a limit allows.
+
+    :param new: the accepted uses just synced; only periods holding one are checked.
+    :param uses: every accepted use of the same certificates that the periods of
+        ``new`` may hold (``new`` included), from all devices.
+    :param limits: benefit code → its policy's limits.
+    :param tz: the program's time zone (periods are calendar periods there).
+    """
+    tz_name = str(tz)
+    by_cert_benefit: dict[tuple[str, int], list[Use]] = defaultdict(list)
+    for use in uses:
+        by_cert_benefit[(use.certificate_id, use.benefit)].append(use)
+    groups: dict[str, tuple[Use, Limit, int, int]] = {}
+    for use in new:
+        for limit in limits.get(use.benefit, ()):
+            start, end = period_bounds(limit.per, use.at, tz_name)
+            key = f"{OVER_LIMIT}:{use.certificate_id}:{use.benefit}:{limit.per}"
+            key += f":{_local_date(start, tz)}"
+            if limit.scope == "venue":
+                key += f":v{use.venue_id}"
+            # Two limits of one benefit on one period: the stricter one names the flag.
+            known = groups.get(key)
+            if known is None or limit.count < known[1].count:
+                groups[key] = (use, limit, start, end)
+    found = []
+    for key, (use, limit, start, end) in sorted(groups.items()):
+        counted = sorted(
+            (
+                u
+                for u in by_cert_benefit[(use.certificate_id, use.benefit)]
+                if start <= u.at.timestamp() < end
+                and (limit.scope == "benefit" or u.venue_id == use.venue_id)
+            ),
+            key=lambda u: (u.at, u.uuid),
+        )
+        uuids = tuple(dict.fromkeys(u.uuid for u in counted))
+        if len(uuids) <= limit.count:
+            continue
+        details: dict[str, Any] = {
+            "count": len(uuids),
+            "limit": limit.count,
+            "per": limit.per,
+            "scope": limit.scope,
+            "period_start": dt.datetime.fromtimestamp(start, tz).isoformat(),
+            "period_end": dt.datetime.fromtimestamp(end, tz).isoformat(),
+            "venues": sorted({u.venue_id for u in counted}),
+        }
+        if limit.scope == "venue":
+            details["venue_id"] = use.venue_id
+        found.append(
+            Finding(
+                kind=OVER_LIMIT,
+                key=key,
+                certificate_id=use.certificate_id,
+                benefit=use.benefit,
+                uuids=uuids,
+                details=details,
+            )
+        )
+    return found
+
+
+def impossible_travel(
+    new: Iterable[Use],
+    uses: Sequence[Use],
+    coords: Mapping[int, tuple[float, float]],
+    *,
+    max_speed_kmh: float,
+    min_distance_km: float,
+    window: dt.timedelta,
+    tz: dt.tzinfo,
+) -> list[Finding]:
+    """Pairs of uses of one certificate that nobody could have travelled between.
+
+    A pair is flagged when the venues are at least ``min_distance_km`` apart and the
+    speed needed (distance over the time between the uses) exceeds ``max_speed_kmh``.
+    Venues without coordinates are skipped; uses more than ``window`` apart are never
+    compared. One flag per certificate, venue pair and local day of the later use (the
+    fastest pair found names it), so going back and forth does not raise a flag a trip.
+    """
+    by_cert: dict[str, list[Use]] = defaultdict(list)
+    for use in uses:
+        if use.venue_id in coords:
+            by_cert[use.certificate_id].append(use)
+    best: dict[str, tuple[float, Finding]] = {}
+    for use in new:
+        if use.venue_id not in coords:
+            continue
+        for other in by_cert[use.certificate_id]:
+            if other.uuid == use.uuid or other.venue_id == use.venue_id:
+                continue
+            seconds = abs((use.at - other.at).total_seconds())
+            if seconds > window.total_seconds():
+                continue
+            (lat1, lon1), (lat2, lon2) = coords[other.venue_id], coords[use.venue_id]
+            km = haversine_km(lat1, lon1, lat2, lon2)
+            if km < min_distance_km:
+                continue
+            hours = seconds / 3600
+            if hours > 0 and km / hours <= max_speed_kmh:
+                continue
+            first, second = sorted((use, other), key=lambda u: (u.at, u.uuid))
+            pair = sorted((first.venue_id, second.venue_id))
+            day = second.at.astimezone(tz).date().isoformat()
+            key = f"{IMPOSSIBLE_TRAVEL}:{use.certificate_id}:{pair[0]}-{pair[1]}:{day}"
+            speed = math.inf if hours == 0 else km / hours
+            finding = Finding(
+                kind=IMPOSSIBLE_TRAVEL,
+                key=key,
+                certificate_id=use.certificate_id,
+                benefit=second.benefit,
+                uuids=(first.uuid, second.uuid),
+                details={
+                    "from_venue_id": first.venue_id,
+                    "to_venue_id": second.venue_id,
+                    "benefits": [first.benefit, second.benefit],
+                    "distance_km": round(km, 1),
+                    "minutes": round(seconds / 60, 1),
+                    # null when both uses carry the same second: no speed would do
+                    "speed_kmh": None if hours == 0 else round(speed),
+                    "max_speed_kmh": max_speed_kmh,
+                    "min_distance_km": min_distance_km,
+                },
+            )
+            known = best.get(key)
+            if known is None or speed > known[0]:
+                best[key] = (speed, finding)
+    return [finding for _, (_, finding) in sorted(best.items())]
+
+
+def query_window(
+    new: Iterable[Use], limits: Mapping[int, Sequence[Limit]], window: dt.timedelta, tz: dt.tzinfo
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The time range of earlier and later uses detection must see for ``new``."""
+    lows, highs = [], []
+    for use in new:
+        lows.append(use.at - window)
+        highs.append(use.at + window)
+        for limit in limits.get(use.benefit, ()):
+            start, end = period_bounds(limit.per, use.at, str(tz))
+            lows.append(dt.datetime.fromtimestamp(start, dt.UTC))
+            highs.append(dt.datetime.fromtimestamp(end, dt.UTC))
+    if not lows:
+        return None
+    return min(lows), max(highs)

@@ -1,0 +1,1 @@
+"""Reports for partners and auditors: the monthly settlement statement (JSON, CSV, PDF)."""
