@@ -87,10 +87,16 @@ def run(bench: Bench) -> Outcome:
         f"Log on {fs} ({folder.parent}). Of the {stats['p50_ms']:.2f} ms median, the decision "
         f"with its history query is {decide_p50:.2f} ms; the rest is the WAL commit and fsync."
     )
-    if stats["p99_ms"] < TARGET_P99_MS:
+    if stats["p99_ms"] < TARGET_P99_MS / 2:
         out.notes.append(
             f"A harder target: p99 < {max(2, round(stats['p99_ms'] * 1.5))} ms. The tail "
             "follows the disk's fsync latency (here a shared virtual disk), not the code."
+        )
+    elif stats["p99_ms"] < TARGET_P99_MS:
+        out.notes.append(
+            f"Passes with {TARGET_P99_MS - stats['p99_ms']:.1f} ms to spare; the tail follows "
+            "the disk's fsync latency (a shared virtual disk here), not the code, so it "
+            "moves with the neighbours' I/O."
         )
     else:
         out.notes.append(

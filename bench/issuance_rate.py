@@ -179,7 +179,7 @@ def run(bench: Bench) -> Outcome:
     out.notes.append(
         f"Pinned to core {got['core']}. Signing costs {sign_us:.0f} µs per certificate "
         f"(one Ed25519 signature plus CBOR and Base45 in Python); the PNG adds "
-        f"{png_us - sign_us:.0f} µs (qrcode builds the matrix in pure Python, Pillow "
+        f"{(png_us - sign_us) / 1000:.1f} ms (qrcode builds the matrix in pure Python, Pillow "
         "writes the PNG)."
     )
     if sign >= TARGET_SIGN * 2:

@@ -78,13 +78,14 @@ def markdown(machine: dict, run: dict, outcomes: list[Outcome]) -> str:
         if outcome.status != "measured":
             lines.append(f"| {number} | {outcome.title} | — | not measured: {outcome.reason} | | |")
             continue
-        for fig in outcome.figures:
+        for index, fig in enumerate(outcome.figures):
             verdict = fig.verdict
             if verdict:
                 verdict = f"**{verdict}** ({fig.margin})"
+            title = outcome.title if index == 0 else ""
+            shown = number if index == 0 else ""
             lines.append(
-                f"| {number} | {outcome.title} | {fig.label} | {_value(fig)} | "
-                f"{_target(fig)} | {verdict} |"
+                f"| {shown} | {title} | {fig.label} | {_value(fig)} | {_target(fig)} | {verdict} |"
             )
     for outcome in outcomes:
         lines += ["", f"## {outcome.number}. {outcome.title}", ""]

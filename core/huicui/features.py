@@ -18,7 +18,7 @@ def route_handlers() -> list[Any]:
     from huicui.issuance.controller import ROUTE_HANDLERS as ISSUANCE_ROUTES
     from huicui.misuse.controller import MisuseController
     from huicui.reports.controller import get_settlement
-    from huicui.sync.controller import sync_redemptions
+    from huicui.sync.controller import list_synced_redemptions, sync_redemptions
     from huicui.venues.controller import DeviceController, PartnerController, VenueController
 
     return [
@@ -28,6 +28,7 @@ def route_handlers() -> list[Any]:
         DeviceController,
         get_bundle,
         sync_redemptions,
+        list_synced_redemptions,
         *ISSUANCE_ROUTES,
         MisuseController,
         get_settlement,

@@ -422,7 +422,7 @@ def test_413_for_a_single_record_leaves_it_pending(server, home, gen, live):
         result = upload(log, server.url, TOKEN, batch_size=8, backoff=0)
         assert log.pending_count() == 3 and log.quarantined_count() == 0
     assert result.sent == 0 and result.remaining == 3 and "413" in result.error
-    assert server.refusals == [413, 413, 413]  # 3 records, then 1: then it stops
+    assert server.refusals == [413, 413]  # 3 records, then 1 (halved): then it stops
 
 
 @pytest.mark.parametrize("failure", ["500", "bare-422", "mid-upload"])
@@ -430,7 +430,7 @@ def test_failures_that_name_no_record_keep_everything_pending(server, home, gen,
     h = DeviceHome(home)
     enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
     fill_log(h, gen, live, 4)
-    server.drop = [failure] * 3
+    server.drop = [failure] * (1 if failure == "bare-422" else 3)  # 4xx is not retried
     r = sync(h, now=gen.at(live.now), backoff=0)  # the bundle check still runs
     assert r.upload.sent == 0 and r.upload.remaining == 4 and r.upload.error
     assert r.upload.quarantined == 0 and not server.records
@@ -547,9 +547,6 @@ def test_first_enrollment_after_offline_use_elsewhere_needs_discard(
     """A device used with a bundle from a stick has no token to upload its records with."""
     from huicui_verifier.cli import main
 
-    assert main(["--home", str(home), "load", "--pin-fingerprint",
-                 B.fingerprint(gen.raw_key(gen.BUNDLE_SIGNER)), "-"]) == 2  # no such file
-    capsys.readouterr()
     h = DeviceHome(home)
     h.save_bundle(B.load(live.bundle(), pinned_key=None, held_version=None, now=gen.at(live.now)))
     fill_log(h, gen, live, 2)

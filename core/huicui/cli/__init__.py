@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "huicui.cli.venues",
     "huicui.cli.bundle",
     "huicui.cli.plugins",
+    "huicui.cli.reports",
 ]
 
 EPILOG = """\

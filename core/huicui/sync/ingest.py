@@ -87,13 +87,20 @@ def check_batch(request: SyncRequest, venue_id: int, now_ts: int) -> None:
 
 
 async def _memberships(ctis: set[str]) -> dict[str, int | None]:
-    from huicui.issuance.certificates import certificate_for_cti
+    """cti → membership id of that certificate, in one query for the whole batch.
 
-    out: dict[str, int | None] = {}
-    for cti in ctis:
-        cert = await certificate_for_cti(cti)
-        # An unknown cti (forged or foreign card) is still stored: its refusal is evidence.
-        out[cti] = cert["membership_id"] if cert else None
+    ``check_batch`` already made every cti 16 lower-case hex digits, the form stored.
+    An unknown cti (forged or foreign card) maps to None: its record is still stored,
+    since its refusal is evidence.
+    """
+    from huicui.issuance.tables import Certificate
+
+    out: dict[str, int | None] = dict.fromkeys(ctis)
+    if ctis:
+        rows = await Certificate.select(Certificate.cti, Certificate.membership).where(
+            Certificate.cti.is_in(sorted(ctis))
+        )
+        out.update({row["cti"]: row["membership"] for row in rows})
     return out
 
 
