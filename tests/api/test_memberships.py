@@ -232,3 +232,27 @@ async def test_concurrent_double_approval_in_the_service(db, tokens):
         losses = [o for o in outcomes if isinstance(o, BaseException)]
         assert len(wins) == 1, outcomes
         assert all(isinstance(o, Conflict | IllegalTransition) for o in losses), outcomes
+
+
+async def test_a_failing_listener_rolls_the_approval_back(app, client, tokens):
+    """Approval and certificate issuance commit together or not at all."""
+    m = await _nominated(client, tokens)
+
+    async def broken_issuer(ctx, actor, row, action):
+        raise RuntimeError("signing service unavailable")
+
+    app.state.ctx.membership_listeners.append(broken_issuer)
+    r = await _act(client, tokens, m["id"], "approve")
+    assert r.status_code == 500
+    assert r.headers["content-type"].startswith("application/problem+json")
+    app.state.ctx.membership_listeners.remove(broken_issuer)
+
+    r = await client.get(f"/api/v1/memberships/{m['id']}", headers=tokens.h("reviewer"))
+    assert r.json()["state"] == "nominated"
+    assert r.json()["certificate_id"] is None
+    r = await client.get("/api/v1/audit", headers=tokens.h("auditor"),
+                         params={"action": "membership.approve"})
+    assert r.json()["total"] == 0
+    # Once the fault is gone the same approval goes through.
+    r = await _act(client, tokens, m["id"], "approve")
+    assert r.status_code == 200 and r.json()["certificate_id"]

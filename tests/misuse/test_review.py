@@ -41,7 +41,8 @@ async def flagged(client, tokens) -> dict:
              await device(client, tokens, port["id"], "2号闸机"),
              await device(client, tokens, pier["id"], "码头闸机"),
              await device(client, tokens, guilin["id"], "检票口")]
-    rider, traveller = await member(client, tokens, "陈海生"), await member(client, tokens, "周远航")
+    rider = await member(client, tokens, "陈海生")
+    traveller = await member(client, tokens, "周远航")
     day = (2025, 10, 15)
     rides = [record(rider["cti"], port["id"], local(*day, 8), FERRY),
              record(rider["cti"], port["id"], local(*day, 9), FERRY),

@@ -150,27 +150,31 @@ async def transition(
         values[Membership.term_start] = start
         values[Membership.term_end] = start + dt.timedelta(days=directory["term_days"] - 1)
         values[Membership.term_no] = row["term_no"] + 1
-    # The state in the WHERE clause makes a concurrent second decision a no-op.
-    updated = (
-        await Membership.update(values)
-        .where(And(Membership.id == membership_id, Membership.state == row["state"]))
-        .returning(Membership.id)
-    )
-    if not updated:
-        raise Conflict(
-            "记录已被他人更改，请刷新后重试", "The membership changed meanwhile; reload and retry"
+    # One transaction from the state change to the listeners' work (certificate
+    # issuance or revocation): an approval never stands without its certificate.
+    async with Membership._meta.db.transaction():
+        # The state in the WHERE clause makes a concurrent second decision a no-op.
+        updated = (
+            await Membership.update(values)
+            .where(And(Membership.id == membership_id, Membership.state == row["state"]))
+            .returning(Membership.id)
         )
-    await audit.record(
-        actor,
-        f"membership.{action}",
-        "membership",
-        membership_id,
-        reason=reason,
-        data={"from": row["state"], "to": target},
-    )
-    fresh = await get_row(membership_id)
-    for listener in ctx.membership_listeners:
-        await listener(ctx, actor, fresh, action)
+        if not updated:
+            raise Conflict(
+                "记录已被他人更改，请刷新后重试",
+                "The membership changed meanwhile; reload and retry",
+            )
+        await audit.record(
+            actor,
+            f"membership.{action}",
+            "membership",
+            membership_id,
+            reason=reason,
+            data={"from": row["state"], "to": target},
+        )
+        fresh = await get_row(membership_id)
+        for listener in ctx.membership_listeners:
+            await listener(ctx, actor, fresh, action)
     return await get_membership(ctx, membership_id)
 
 
