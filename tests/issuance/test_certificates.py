@@ -174,8 +174,9 @@ async def test_the_printed_certificate_renders_and_its_qr_scans(client, tokens, 
     import shutil
     import subprocess
 
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm missing: apt-get install poppler-utils (CI installs it)")
+    from huicui_test_support import require_tool
+
+    require_tool("pdftoppm", "poppler-utils", "HUICUI_REQUIRE_POPPLER")
     import zxingcpp
     from PIL import Image
 

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import random
-import shutil
 import subprocess
 from collections import Counter
 
@@ -270,10 +269,9 @@ def test_csv_cells_that_look_like_formulas_stay_text():
 
 
 def _poppler(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.skip(f"{tool} (poppler-utils) is not installed")
-    return path
+    from huicui_test_support import require_tool
+
+    return require_tool(tool, "poppler-utils", "HUICUI_REQUIRE_POPPLER")
 
 
 async def test_pdf_statement_is_a4_with_totals_and_a_daily_chart(seeded, tokens, tmp_path):

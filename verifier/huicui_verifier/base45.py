@@ -43,6 +43,63 @@ def decode(text: str) -> bytes:
     leaves one character over) or ``value_too_large`` (a triplet above 65535 or a final
     pair above 255).
     """
+    out = try_decode(text)
+    if out is not None:
+        return out
+    # Anything the fast path does not take is read again, slowly, to name the broken rule.
+    return _decode_strict(text)
+
+
+# Byte value -> Base45 digit value; 255 marks a byte outside the alphabet.
+_DIGITS = bytes(ALPHABET.index(chr(b)) if chr(b) in ALPHABET else 255 for b in range(256))
+# Triplet count -> an integer of that many 3-byte words, each 0x0000FF (kept for QR sizes).
+_MASKS: dict[int, int] = {}
+_MASKS_KEPT = 512
+
+
+def try_decode(text: str) -> bytes | None:
+    """Decode valid Base45 text at C speed, or return None when :func:`decode` must judge it.
+
+    Returns exactly what :func:`decode` returns for every text it accepts, and None for
+    all else (a wrong character, a dangling one, a value too large) so that the strict
+    reading can name the broken rule.
+    """
+    if type(text) is not str or len(text) % 3 == 1 or not text.isascii():
+        return None
+    # The digits, read as one big-endian integer, form one 3-byte word per triplet:
+    # (first, second, third). Shifts and a mask pick each digit out of every word at
+    # once, so first + 45*second + 2025*third is computed for all triplets in a few big
+    # integer operations. A triplet is at most 91124 (< 2**24), so words never carry
+    # into each other, and one above 65535 shows in its word's top byte.
+    digits = text.encode("ascii").translate(_DIGITS)
+    if 255 in digits:
+        return None
+    size = len(digits)
+    full = size - size % 3
+    count = full // 3
+    mask = _MASKS.get(count)
+    if mask is None:
+        mask = int.from_bytes(b"\0\0\xff" * count, "big")
+        if count <= _MASKS_KEPT:
+            _MASKS[count] = mask
+    packed = int.from_bytes(digits[:full], "big")
+    values = ((packed >> 16) & mask) + 45 * ((packed >> 8) & mask) + 2025 * (packed & mask)
+    if (values >> 16) & mask:
+        return None
+    words = values.to_bytes(full, "big")
+    out = bytearray(2 * count + (full < size))
+    out[0 : 2 * count : 2] = words[1::3]
+    out[1 : 2 * count : 2] = words[2::3]
+    if full < size:
+        last = digits[full] + digits[full + 1] * 45
+        if last > 0xFF:
+            return None
+        out[-1] = last
+    return bytes(out)
+
+
+def _decode_strict(text: str) -> bytes:
+    """The reference reading, character by character; raises for any broken rule."""
     if len(text) % 3 == 1:
         raise Base45Error("dangling_character", f"length {len(text)} leaves one character over")
     values: list[int] = []

@@ -8,6 +8,7 @@ key signed, never an older version than it holds. ``docs/bundle.md`` is the spec
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import cbor_check, cose
@@ -98,6 +99,11 @@ class Bundle:
     revoked: RevocationSet
     benefits: dict[int, BenefitInfo]
     expired: bool = field(default=False)
+    # Ready-made key objects by their 32 raw bytes, so a scan does not rebuild one; a key
+    # missing here (one the library will not load) is verified from its bytes as before.
+    public_keys: dict[bytes, Ed25519PublicKey] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def version(self) -> int:
@@ -295,4 +301,15 @@ def load(
         revoked=revoked,
         benefits={b.code: b for b in payload.benefits},
         expired=now_ts > payload.exp,
+        public_keys=_public_keys(payload.keys),
     )
+
+
+def _public_keys(keys: tuple[KeyEntry, ...]) -> dict[bytes, Ed25519PublicKey]:
+    """Key objects for every certificate key the library accepts, by raw public key."""
+    out: dict[bytes, Ed25519PublicKey] = {}
+    for key in keys:
+        # A key the library refuses is left out: cose.verify judges it at scan time.
+        with contextlib.suppress(Exception):
+            out[key.pub] = Ed25519PublicKey.from_public_bytes(key.pub)
+    return out

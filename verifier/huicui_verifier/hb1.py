@@ -79,7 +79,20 @@ def bits_to_benefits(bits: int) -> tuple[int, ...]:
     """The bit field back to sorted benefit codes."""
     if bits < 0 or bits & 1 or bits >> (MAX_BENEFIT_CODE + 1):
         raise ValueError(f"benefit bits out of range: {bits}")
-    return tuple(n for n in range(1, MAX_BENEFIT_CODE + 1) if bits >> n & 1)
+    codes: tuple[int, ...] = ()
+    for table in _CODES_IN_BYTE:  # a byte at a time, lowest first, by table lookup
+        if not bits:
+            break
+        codes += table[bits & 0xFF]
+        bits >>= 8
+    return codes
+
+
+# For the n-th byte of the bit field, byte value -> the codes its set bits stand for.
+_CODES_IN_BYTE = tuple(
+    tuple(tuple(8 * n + i for i in range(8) if value >> i & 1) for value in range(256))
+    for n in range((MAX_BENEFIT_CODE + 1) // 8)
+)
 
 
 def _is_int(value: object) -> bool:
@@ -160,6 +173,10 @@ def decode(text: str) -> Decoded:
     Raises :class:`HB1Error` (reason ``malformed``, with a detail naming the rule) for
     any input that is not exactly an HB1 certificate; never anything else.
     """
+    exact = _decode_exact(text)
+    if exact is not None:
+        return exact
+    # Anything the shortcut does not take is read again in full, to name the broken rule.
     if not isinstance(text, str):
         raise _malformed("input is not text")
     if len(text) > MAX_TEXT_LENGTH:
@@ -184,7 +201,164 @@ def decode(text: str) -> Decoded:
     )
 
 
+def _decode_exact(text: str) -> Decoded | None:
+    """The certificate in ``text`` if it is valid and laid out exactly as :func:`encode`
+    writes it, else None.
+
+    A shortcut for the scan path: it returns only what :func:`decode` would return for
+    the same text, and None for everything else, valid or not, which :func:`decode` then
+    reads in full. Each step refuses rather than guesses: Base45 by
+    :func:`base45.try_decode`, the envelope by :func:`cose.exact_parts`, the claims by
+    :func:`_exact_claims`, then the rules of :func:`claims_problem`.
+    """
+    if type(text) is not str or len(text) > MAX_TEXT_LENGTH or not text.startswith(PREFIX):
+        return None
+    raw = base45.try_decode(text[len(PREFIX) :])
+    if raw is None:
+        return None
+    parts = cose.exact_parts(raw)
+    if parts is None:
+        return None
+    values = _exact_claims(parts[2])
+    if values is None:
+        return None
+    iss, exp, iat, cti, name, id_last4, bits, directory = values
+    if directory is None:
+        directory = DEFAULT_DIRECTORY
+    elif not DEFAULT_DIRECTORY < directory < 2**31:  # the default must be omitted
+        return None
+    # The types are known here (text, whole numbers, an 8-byte cti), so these are the
+    # remaining rules of claims_problem and bits_to_benefits; any failure goes the long
+    # way, which words the refusal.
+    if (
+        bits & 1
+        or bits >> (MAX_BENEFIT_CODE + 1)
+        or not 0 <= iat < exp <= MAX_TIMESTAMP
+        or not 2 <= len(iss) <= 4
+        or not (iss.isascii() and iss.isalnum())
+        or not 1 <= len(name) <= MAX_NAME_LENGTH
+        or not name.isprintable()
+        or not 1 <= len(id_last4) <= 4
+        or not id_last4.isprintable()
+    ):
+        return None
+    claims = CertificateClaims(
+        iss=iss,
+        iat=iat,
+        exp=exp,
+        cti=cti,
+        name=name,
+        id_last4=id_last4,
+        benefits=bits_to_benefits(bits),
+        directory=directory,
+    )
+    return Decoded(
+        kid=parts[1], protected=parts[0], payload=parts[2], signature=parts[3], claims=claims
+    )
+
+
 def _read_claims(payload: bytes) -> CertificateClaims:
+    exact = _exact_claims(payload) if type(payload) is bytes else None
+    if exact is None:
+        return _read_claims_general(payload)
+    iss, exp, iat, cti, name, id_last4, bits, directory = exact
+    # From here on the same checks, in the same order, as the general reading makes once
+    # its types are known to be right.
+    try:
+        codes = bits_to_benefits(bits)
+    except ValueError as exc:
+        raise _malformed(str(exc)) from None
+    if directory == DEFAULT_DIRECTORY:
+        raise _malformed("directory 1 is the default and must be omitted")
+    claims = CertificateClaims(
+        iss=iss,
+        exp=exp,
+        iat=iat,
+        cti=cti,
+        name=name,
+        id_last4=id_last4,
+        directory=DEFAULT_DIRECTORY if directory is None else directory,
+        benefits=codes,
+    )
+    problem = claims_problem(claims)
+    if problem:
+        raise _malformed(problem)
+    return claims
+
+
+class _NotExact(Exception):
+    """The claims are not laid out as :func:`claims_to_cbor` writes them."""
+
+
+def _arg(data: bytes, pos: int, major: int) -> tuple[int, int]:
+    """(argument, position after the head) of an item of major type ``major`` at ``pos``."""
+    info = data[pos] - (major << 5)
+    if 0 <= info < 24:
+        return info, pos + 1
+    if 24 <= info <= 27:
+        end = pos + 1 + (1 << (info - 24))
+        return int.from_bytes(data[pos + 1 : end], "big"), end
+    raise _NotExact
+
+
+def _text(data: bytes, pos: int) -> tuple[str, int]:
+    length, pos = _arg(data, pos, 3)
+    return data[pos : pos + length].decode("utf-8"), pos + length
+
+
+# The label -65537 (the Huicui claims) as a CBOR negative integer head.
+_LABEL_HUICUI = b"\x3a\x00\x01\x00\x00"
+
+
+def _exact_claims(payload: bytes) -> tuple | None:
+    """The claim values of a payload laid out exactly as :func:`claims_to_cbor` writes it.
+
+    That layout is ``{1: text, 4: uint, 6: uint, 7: 8 bytes, -65537: {1: text, 2: text,
+    3: uint[, 4: uint]}}`` in this key order. Every such payload is one the general
+    reading (well-formedness walk, cbor2) decodes to the same values, so this is only a
+    shortcut; anything else returns None and takes the general reading. Returns
+    ``(iss, exp, iat, cti, name, id_last4, bits, directory or None)``.
+    """
+    try:
+        if payload[0] != 0xA5 or payload[1] != 0x01:
+            return None
+        iss, pos = _text(payload, 2)
+        if payload[pos] != 0x04:
+            return None
+        exp, pos = _arg(payload, pos + 1, 0)
+        if payload[pos] != 0x06:
+            return None
+        iat, pos = _arg(payload, pos + 1, 0)
+        if payload[pos : pos + 2] != b"\x07\x48":  # key 7, an 8-byte string
+            return None
+        cti = payload[pos + 2 : pos + 10]
+        pos += 10
+        if payload[pos : pos + 5] != _LABEL_HUICUI:
+            return None
+        pairs = payload[pos + 5]
+        if pairs not in (0xA3, 0xA4) or payload[pos + 6] != 0x01:
+            return None
+        name, pos = _text(payload, pos + 7)
+        if payload[pos] != 0x02:
+            return None
+        id_last4, pos = _text(payload, pos + 1)
+        if payload[pos] != 0x03:
+            return None
+        bits, pos = _arg(payload, pos + 1, 0)
+        directory = None
+        if pairs == 0xA4:
+            if payload[pos] != 0x04:
+                return None
+            directory, pos = _arg(payload, pos + 1, 0)
+    except (IndexError, ValueError, _NotExact):  # past the end, or text that is not UTF-8
+        return None
+    # Positions only grow, so any read past the end leaves pos beyond len(payload).
+    if pos != len(payload):
+        return None
+    return iss, exp, iat, cti, name, id_last4, bits, directory
+
+
+def _read_claims_general(payload: bytes) -> CertificateClaims:
     try:
         cwt = cbor_check.loads(payload, max_depth=2)
     except cbor_check.CBORCheckError as exc:

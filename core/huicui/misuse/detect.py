@@ -18,8 +18,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from huicui_verifier.clock import zone
 from huicui_verifier.policy import Limit, period_bounds
 
 OVER_LIMIT = "over_limit"
@@ -59,6 +61,21 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
+@lru_cache(maxsize=4096)
+def _bounds_of_day(per: str, day: dt.date, tz_name: str) -> tuple[int, int]:
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=zone(tz_name))
+    return period_bounds(per, noon, tz_name)  # type: ignore[arg-type]
+
+
+def bounds(per: str, at: dt.datetime, tz_name: str) -> tuple[int, int]:
+    """``period_bounds(per, at, tz_name)``, worked out once per local day.
+
+    A period is made of whole local days, so the day of ``at`` decides it; a batch of
+    hundreds of uses falls on a few days.
+    """
+    return _bounds_of_day(per, at.astimezone(zone(tz_name)).date(), tz_name)
+
+
 def _local_date(ts: int, tz: dt.tzinfo) -> str:
     return dt.datetime.fromtimestamp(ts, tz).date().isoformat()
 
@@ -84,7 +101,7 @@ def over_limit(
     groups: dict[str, tuple[Use, Limit, int, int]] = {}
     for use in new:
         for limit in limits.get(use.benefit, ()):
-            start, end = period_bounds(limit.per, use.at, tz_name)
+            start, end = bounds(limit.per, use.at, tz_name)
             key = f"{OVER_LIMIT}:{use.certificate_id}:{use.benefit}:{limit.per}"
             key += f":{_local_date(start, tz)}"
             if limit.scope == "venue":
@@ -204,11 +221,12 @@ def query_window(
 ) -> tuple[dt.datetime, dt.datetime] | None:
     """The time range of earlier and later uses detection must see for ``new``."""
     lows, highs = [], []
+    tz_name = str(tz)
     for use in new:
         lows.append(use.at - window)
         highs.append(use.at + window)
         for limit in limits.get(use.benefit, ()):
-            start, end = period_bounds(limit.per, use.at, str(tz))
+            start, end = bounds(limit.per, use.at, tz_name)
             lows.append(dt.datetime.fromtimestamp(start, dt.UTC))
             highs.append(dt.datetime.fromtimestamp(end, dt.UTC))
     if not lows:

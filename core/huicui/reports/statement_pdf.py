@@ -10,7 +10,7 @@ from __future__ import annotations
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from huicui.issuance.cards import NOTO_SC_FACE, _fit, _font_path
+from huicui.issuance.cards import NOTO_SC_FACE, fit_text, font_path
 from huicui.reports.statement import Statement
 
 FONT = "NotoSC"
@@ -121,7 +121,7 @@ def statement_pdf(statement: Statement) -> bytes:
     pdf = _StatementPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_font(FONT, fname=_font_path(), collection_font_number=NOTO_SC_FACE)
+    pdf.add_font(FONT, fname=font_path(), collection_font_number=NOTO_SC_FACE)
     partner = statement.partner
     pdf.footer_text = f"{partner.name_zh} · {statement.month} · 生成于 {statement.generated_at}"
     pdf.set_title(f"结算单 Settlement {partner.name_zh} {statement.month}")
@@ -149,7 +149,7 @@ def statement_pdf(statement: Statement) -> bytes:
         pdf.cell(42, 6, label)
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(FONT, size=10)
-        pdf.cell(0, 6, _fit(pdf, value, CONTENT - 42), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 6, fit_text(pdf, value, CONTENT - 42), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
 
     _table_header(pdf)
@@ -163,7 +163,7 @@ def statement_pdf(statement: Statement) -> bytes:
         benefit = f"{row.benefit_name_zh}（{row.benefit}）"
         cells = (venue, benefit, str(row.accepted), str(row.refused), money(row.amount_yuan))
         for width, text, align in zip(COLUMNS, cells, "LLRRR", strict=True):
-            pdf.cell(width, ROW_H, _fit(pdf, text, width - 1.5), border="B", align=align)
+            pdf.cell(width, ROW_H, fit_text(pdf, text, width - 1.5), border="B", align=align)
         pdf.ln(ROW_H)
     if not statement.rows:
         pdf.set_text_color(*GREY)

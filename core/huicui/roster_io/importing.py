@@ -18,6 +18,7 @@ from piccolo.engine.finder import engine_finder
 
 from huicui import audit
 from huicui.auth import Principal
+from huicui.bulk import insert_rows
 from huicui.context import Context
 from huicui.directories.service import default_directory_id, get_directory_row
 from huicui.errors import InvalidInput
@@ -349,27 +350,26 @@ async def _write(
     async with engine.transaction():
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            inserted = await Identity.insert(
-                *[Identity(**row_values(ctx, row.data, actor.label)) for row in chunk if row.data]
-            ).returning(Identity.id)
+            inserted = await insert_rows(
+                Identity,
+                [row_values(ctx, row.data, actor.label) for row in chunk if row.data],
+                returning="id",
+            )
             ids = sorted(item["id"] for item in inserted)
             created.extend(ids)
             if directory_id is not None:
-                await Membership.insert(
-                    *[
-                        Membership(
-                            identity=identity_id,
-                            directory=directory_id,
-                            state="nominated",
-                            source_org=(source_org or "").strip(),
-                            reason=f"导入 / import: {file_name}"[:2000],
-                            nominated_by=actor.id,
-                            nominated_by_name=actor.label,
-                            nominated_at=now,
-                            updated_at=now,
-                        )
-                        for identity_id in ids
-                    ]
+                nomination = {
+                    "directory": directory_id,
+                    "state": "nominated",
+                    "source_org": (source_org or "").strip(),
+                    "reason": f"导入 / import: {file_name}"[:2000],
+                    "nominated_by": actor.id,
+                    "nominated_by_name": actor.label,
+                    "nominated_at": now,
+                    "updated_at": now,
+                }
+                await insert_rows(
+                    Membership, [{**nomination, "identity": identity_id} for identity_id in ids]
                 )
             tick("write", start + len(chunk), len(rows))
     return created

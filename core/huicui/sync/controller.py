@@ -44,7 +44,7 @@ async def sync_redemptions(
     tags=["sync"],
     summary="Synced redemptions, newest first, filtered",
     description="Every filter given must match. `certificate_id` is 16 hex digits; "
-    "`benefit` a slug (`ferry`) or a code; `decision` accept or refuse; `since` "
+    "`benefit` a benefit slug or code; `decision` accept or refuse; `since` "
     "(inclusive) and `until` (exclusive) a date (`2026-11-26`, a whole day for `until`) "
     "or an ISO 8601 time, read in Asia/Shanghai when no offset is given. Times in the "
     "answer are in the program's timezone. A wrong filter is a problem document naming it.",

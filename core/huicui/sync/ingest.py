@@ -2,8 +2,9 @@
 
 A batch is all or nothing: every record is checked first, and one bad record refuses
 the whole batch with a problem naming each bad record by index, so nothing is ever
-half-written. The insert is one ``INSERT … ON CONFLICT (uuid) DO NOTHING`` statement,
-so a batch sent twice (the device did not hear the first answer) is stored once.
+half-written. The insert is one ``INSERT … ON CONFLICT (uuid) DO NOTHING`` statement
+(built once, values handed to the driver: :mod:`huicui.bulk`), so a batch sent twice
+(the device did not hear the first answer) is stored once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid as uuidlib
 from huicui_verifier.records import MAX_BATCH, RedemptionRecord, SyncRequest, SyncResponse
 
 from huicui.auth import Principal
+from huicui.bulk import IN_CHUNK, Params, fetch, insert_rows
 from huicui.context import Context
 from huicui.errors import HuicuiError, InvalidInput
 from huicui.plugins.api import RedemptionFact
@@ -93,14 +95,14 @@ async def _memberships(ctis: set[str]) -> dict[str, int | None]:
     An unknown cti (forged or foreign card) maps to None: its record is still stored,
     since its refusal is evidence.
     """
-    from huicui.issuance.tables import Certificate
-
     out: dict[str, int | None] = dict.fromkeys(ctis)
-    if ctis:
-        rows = await Certificate.select(Certificate.cti, Certificate.membership).where(
-            Certificate.cti.is_in(sorted(ctis))
-        )
-        out.update({row["cti"]: row["membership"] for row in rows})
+    wanted = sorted(ctis)
+    for start in range(0, len(wanted), IN_CHUNK):
+        p = Params()
+        listed = p.many(wanted[start : start + IN_CHUNK])
+        # Only placeholders are interpolated; the values are parameters.
+        sql = f'SELECT "cti", "membership" FROM "certificate" WHERE "cti" IN ({listed})'  # noqa: S608
+        out.update({row["cti"]: row["membership"] for row in await fetch(sql, p)})
     return out
 
 
@@ -113,15 +115,17 @@ async def ingest(
     assert venue_id is not None  # device principals always carry their venue
     check_batch(request, venue_id, int(now.timestamp()))
     records = request.records
+    new_uuids: set[str] = set()
+    partner_id = 0
+    canonical = [str(uuidlib.UUID(r.uuid)) for r in records]
     if records:
-        new_uuids = await _store(device.id, venue_id, records, now)
-    else:
-        new_uuids = set()
+        partner_id = await _partner_of(venue_id)
+        new_uuids = await _store(device.id, venue_id, partner_id, records, canonical, now)
     await Device.update({Device.last_sync_at: now, Device.last_seen_at: now}).where(
         Device.id == device.id
     )
     if new_uuids:
-        await _announce(ctx, device.id, venue_id, records, set(new_uuids))
+        await _announce(ctx, device.id, venue_id, partner_id, records, canonical, new_uuids)
     return SyncResponse(
         received=len(records), new=len(new_uuids), known=len(records) - len(new_uuids)
     )
@@ -134,55 +138,55 @@ async def _partner_of(venue_id: int) -> int:
 
 
 async def _store(
-    device_id: int, venue_id: int, records: list[RedemptionRecord], now: dt.datetime
+    device_id: int,
+    venue_id: int,
+    partner_id: int,
+    records: list[RedemptionRecord],
+    canonical: list[str],
+    now: dt.datetime,
 ) -> set[str]:
-    canonical = [str(uuidlib.UUID(r.uuid)) for r in records]
-    known = {
-        row["uuid"]
-        for row in await Redemption.select(Redemption.uuid).where(Redemption.uuid.is_in(canonical))
-    }
-    fresh = [(u, r) for u, r in zip(canonical, records, strict=True) if u not in known]
-    if not fresh:
-        return set()
-    partner_id = await _partner_of(venue_id)
-    memberships = await _memberships({r.cti for _, r in fresh})
-    rows = [
-        Redemption(
-            uuid=u,
-            device=device_id,
-            venue=venue_id,
-            partner=partner_id,
-            certificate_id=r.cti,
-            membership_id=memberships[r.cti],
-            benefit=r.benefit,
-            at=dt.datetime.fromtimestamp(r.at, dt.UTC),
-            decision=r.decision,
-            reason=r.reason,
-            companions=r.companions,
-            bundle_version=r.bundle_version,
-            received_at=now,
-        )
-        for u, r in fresh
-    ]
-    # Another request may have stored some of these since the read above (a retry racing
-    # its original): DO NOTHING skips them and RETURNING names only what this one wrote.
-    inserted = (
-        await Redemption.insert(*rows)
-        .on_conflict(target=Redemption.uuid, action="DO NOTHING")
-        .returning(Redemption.uuid)
+    memberships = await _memberships({r.cti for r in records})
+    rows: dict[str, dict] = {}
+    for key, r in zip(canonical, records, strict=True):
+        if key in rows:
+            continue  # a uuid repeated inside one batch is one record
+        rows[key] = {
+            "uuid": key,
+            "device": device_id,
+            "venue": venue_id,
+            "partner": partner_id,
+            "certificate_id": r.cti,
+            "membership_id": memberships[r.cti],
+            "benefit": r.benefit,
+            "at": dt.datetime.fromtimestamp(r.at, dt.UTC),
+            "decision": r.decision,
+            "reason": r.reason,
+            "companions": r.companions,
+            "bundle_version": r.bundle_version,
+            "received_at": now,
+        }
+    # No read first: records stored before (a retried batch, or a retry racing its
+    # original) are skipped by DO NOTHING, and RETURNING names only what this one wrote.
+    inserted = await insert_rows(
+        Redemption, list(rows.values()), on_conflict_do_nothing="uuid", returning="uuid"
     )
     return {row["uuid"] for row in inserted}
 
 
 async def _announce(
-    ctx: Context, device_id: int, venue_id: int, records: list[RedemptionRecord], new: set[str]
+    ctx: Context,
+    device_id: int,
+    venue_id: int,
+    partner_id: int,
+    records: list[RedemptionRecord],
+    canonical: list[str],
+    new: set[str],
 ) -> None:
     if ctx.plugins is None:
         return
-    partner_id = await _partner_of(venue_id)
+    new = set(new)
     facts = []
-    for record in records:
-        key = str(uuidlib.UUID(record.uuid))
+    for key, record in zip(canonical, records, strict=True):
         if key not in new:
             continue
         new.discard(key)  # a uuid repeated inside one batch is told once

@@ -77,7 +77,7 @@ def parse_certificate_id(text: str | None) -> str | None:
 
 
 def parse_benefit(ctx: Context, text: str | None) -> int | None:
-    """A benefit slug (``ferry``) or code (``2``) → its code.
+    """A benefit slug or code → its code.
 
     A code need not be installed (a device may have uploaded one a plugin no longer
     declares); a slug must name an installed benefit.
@@ -93,8 +93,8 @@ def parse_benefit(ctx: Context, text: str | None) -> int | None:
         return info.code
     raise _bad(
         "benefit",
-        f"未知权益 {text[:32]!r}：请给出已安装权益的代号（如 ferry）或编号 0–{MAX_BENEFIT_CODE}",
-        f"unknown benefit {text[:32]!r}: give an installed benefit's slug (e.g. ferry) "
+        f"未知权益 {text[:32]!r}：请给出已安装权益的代号或编号 0–{MAX_BENEFIT_CODE}",
+        f"unknown benefit {text[:32]!r}: give an installed benefit's slug "
         f"or a code 0-{MAX_BENEFIT_CODE}",
     )
 

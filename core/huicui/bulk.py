@@ -1,0 +1,187 @@
+"""Multi-row INSERT and wide IN (…) lookups through the driver, for hundreds of rows at once.
+
+Piccolo builds an INSERT of many rows value by value in Python (a nested query string per
+value), and a ``.is_in()`` of 500 values the same way: that cost more than the database's
+own work in the roster import and the sync ingest. Here the SQL text is made once per
+shape (table, columns, rows per statement) and the values go to the driver as one flat
+list, on the connection Piccolo would use: the current transaction's if there is one,
+else the pool's or a new one, as Piccolo does.
+Values are passed as Piccolo passes them (its SQLite adapters for datetimes are global
+to ``sqlite3``), so the rows read back the same as rows Piccolo wrote.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from piccolo.columns.defaults.base import Default
+from piccolo.engine.finder import engine_finder
+from piccolo.table import Table
+
+from huicui.db import is_postgres
+
+# Bound parameters per statement: PostgreSQL's protocol allows 32767; SQLite 32766 since
+# 3.32 and 999 before it.
+_PG_MAX_PARAMS = 32767
+_SQLITE_MAX_PARAMS = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+# Past a thousand rows a statement is no faster, only a bigger string to build.
+_MAX_ROWS_PER_STATEMENT = 1000
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@lru_cache(maxsize=64)
+def _statement(
+    table: str,
+    columns: tuple[str, ...],
+    rows: int,
+    postgres: bool,
+    conflict: str | None,
+    returning: str | None,
+) -> str:
+    width = len(columns)
+    if postgres:
+        values = ",".join(
+            "(" + ",".join(f"${r * width + c + 1}" for c in range(width)) + ")"
+            for r in range(rows)
+        )
+    else:
+        values = ",".join(["(" + ",".join("?" * width) + ")"] * rows)
+    # Names come from the Table classes, never from input; every value is a parameter.
+    head = f"INSERT INTO {_quote(table)} ({','.join(map(_quote, columns))})"
+    sql = f"{head} VALUES {values}"
+    if conflict:
+        sql += f" ON CONFLICT ({_quote(conflict)}) DO NOTHING"
+    if returning:
+        sql += f" RETURNING {_quote(returning)}"
+    return sql
+
+
+async def _execute(engine: Any, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    transaction = engine.current_transaction.get()
+    if is_postgres(engine):
+        if transaction is not None:
+            records = await transaction.connection.fetch(sql, *args)
+        elif engine.pool is not None:
+            async with engine.pool.acquire() as connection:
+                records = await connection.fetch(sql, *args)
+        else:
+            records = await engine._run_in_new_connection(sql, args)
+        return [dict(record) for record in records]
+    if transaction is not None:
+        async with transaction.connection.execute(sql, args) as cursor:
+            return list(await cursor.fetchall())
+    # A connection of its own, committed, exactly as Piccolo runs a query outside a
+    # transaction (rows come back as dicts through its row factory).
+    return list(await engine._run_in_new_connection(sql, args))
+
+
+def defaults(table: type[Table]) -> dict[str, Any]:
+    """Every non-key column's default value, evaluated now (``TimestamptzNow`` → now)."""
+    out: dict[str, Any] = {}
+    for column in table._meta.non_default_columns:
+        value = column.get_default_value()
+        if isinstance(value, Default):
+            value = value.python()
+        out[column._meta.db_column_name] = value
+    return out
+
+
+async def insert_rows(
+    table: type[Table],
+    rows: Sequence[dict[str, Any]],
+    *,
+    on_conflict_do_nothing: str | None = None,
+    returning: str | None = None,
+) -> list[dict[str, Any]]:
+    """Insert ``rows`` (column → value; missing columns take their defaults) in few statements.
+
+    With ``on_conflict_do_nothing`` (a unique column) rows that clash are skipped; with
+    ``returning`` the named column of each row written comes back, as Piccolo's
+    ``.returning()`` would. Works on SQLite (3.35+, for RETURNING) and PostgreSQL.
+    """
+    if not rows:
+        return []
+    engine = engine_finder()
+    assert engine is not None
+    filled = defaults(table)
+    columns = tuple(filled)
+    postgres = is_postgres(engine)
+    limit = _PG_MAX_PARAMS if postgres else _SQLITE_MAX_PARAMS
+    per_statement = max(1, min(_MAX_ROWS_PER_STATEMENT, limit // len(columns)))
+    flags = (postgres, on_conflict_do_nothing, returning)
+    name = table._meta.tablename
+    if len(rows) > per_statement and engine.current_transaction.get() is None:
+        # Several statements (an old SQLite's 999 parameters): all of them or none.
+        async with engine.transaction():
+            return await _insert(engine, name, columns, filled, rows, per_statement, flags)
+    return await _insert(engine, name, columns, filled, rows, per_statement, flags)
+
+
+async def _insert(
+    engine: Any,
+    name: str,
+    columns: tuple[str, ...],
+    filled: dict[str, Any],
+    rows: Sequence[dict[str, Any]],
+    per_statement: int,
+    flags: tuple[bool, str | None, str | None],
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        args = [
+            row[column] if column in row else filled[column]
+            for row in chunk
+            for column in columns
+        ]
+        sql = _statement(name, columns, len(chunk), *flags)
+        out.extend(await _execute(engine, sql, args))
+    return out
+
+
+class Params:
+    """Collects a query's parameters and writes each one's placeholder (``?`` or ``$n``).
+
+    ``p(value)`` and ``p.many(values)`` return SQL text to put in the query; pass the
+    query and ``p`` to :func:`fetch`. The engine decides the placeholder style.
+    """
+
+    def __init__(self) -> None:
+        engine = engine_finder()
+        assert engine is not None
+        self.engine = engine
+        self.postgres = is_postgres(engine)
+        self.args: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}" if self.postgres else "?"
+
+    def many(self, values: Sequence[Any]) -> str:
+        """Placeholders for ``values``, comma-separated (for ``IN (…)``)."""
+        if not self.postgres:
+            self.args.extend(values)
+            return ",".join("?" * len(values))
+        first = len(self.args) + 1
+        self.args.extend(values)
+        return ",".join(f"${n}" for n in range(first, first + len(values)))
+
+
+async def fetch(sql: str, params: Params) -> list[dict[str, Any]]:
+    """Rows (as dicts) of ``sql``, whose placeholders ``params`` wrote.
+
+    Column values come back as Piccolo's own select returns them (SQLite's converters
+    for timestamps are chosen by the declared column type, on the same connection).
+    """
+    return await _execute(params.engine, sql, params.args)
+
+
+# Bound parameters one IN (…) list may use, leaving room for a few others: within even
+# an old SQLite's 999.
+IN_CHUNK = 900
