@@ -19,7 +19,6 @@ LIBRARIES = (
     "msgspec",
     "zxing-cpp",
     "pillow",
-    "qrcode",
     "litestar",
     "uvicorn",
     "piccolo",

@@ -5,7 +5,8 @@ value), and a ``.is_in()`` of 500 values the same way: that cost more than the d
 own work in the roster import and the sync ingest. Here the SQL text is made once per
 shape (table, columns, rows per statement) and the values go to the driver as one flat
 list, on the connection Piccolo would use: the current transaction's if there is one,
-else the pool's or a new one, as Piccolo does.
+else the pool's or a new one, as Piccolo does. On PostgreSQL the rows go as one array
+per column through ``unnest``; on SQLite as a VALUES list within its parameter limit.
 Values are passed as Piccolo passes them (its SQLite adapters for datetimes are global
 to ``sqlite3``), so the rows read back the same as rows Piccolo wrote.
 """
@@ -19,6 +20,7 @@ from typing import Any
 
 from piccolo.columns.defaults.base import Default
 from piccolo.engine.finder import engine_finder
+from piccolo.engine.sqlite import TransactionType
 from piccolo.table import Table
 
 from huicui.db import is_postgres
@@ -55,6 +57,37 @@ def _statement(
     # Names come from the Table classes, never from input; every value is a parameter.
     head = f"INSERT INTO {_quote(table)} ({','.join(map(_quote, columns))})"
     sql = f"{head} VALUES {values}"
+    if conflict:
+        sql += f" ON CONFLICT ({_quote(conflict)}) DO NOTHING"
+    if returning:
+        sql += f" RETURNING {_quote(returning)}"
+    return sql
+
+
+@lru_cache(maxsize=64)
+def _pg_types(table: type[Table]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for column in table._meta.non_default_columns:
+        kind = column.column_type
+        # text[] rather than varchar(n)[]: a cast to varchar(n) would cut a long value
+        # short silently, where the insert into the column refuses it as Piccolo's does.
+        if kind.upper().startswith(("VARCHAR", "CHAR")):
+            kind = "TEXT"
+        out.append((column._meta.db_column_name, kind))
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _unnest_statement(
+    table: str,
+    typed: tuple[tuple[str, str], ...],
+    conflict: str | None,
+    returning: str | None,
+) -> str:
+    names = ",".join(_quote(name) for name, _ in typed)
+    arrays = ",".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(typed, 1))
+    # Names and types come from the Table classes, never from input.
+    sql = f"INSERT INTO {_quote(table)} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
     if conflict:
         sql += f" ON CONFLICT ({_quote(conflict)}) DO NOTHING"
     if returning:
@@ -116,6 +149,12 @@ async def insert_rows(
     per_statement = max(1, min(_MAX_ROWS_PER_STATEMENT, limit // len(columns)))
     flags = (postgres, on_conflict_do_nothing, returning)
     name = table._meta.tablename
+    if postgres:
+        # Column-wise arrays through unnest: one statement with a parameter per column,
+        # planned once, where a VALUES list of thousands of parameters was planned anew.
+        sql = _unnest_statement(name, _pg_types(table), *flags[1:])
+        args = [[row[c] if c in row else filled[c] for row in rows] for c in columns]
+        return await _execute(engine, sql, args)
     if len(rows) > per_statement and engine.current_transaction.get() is None:
         # Several statements (an old SQLite's 999 parameters): all of them or none.
         async with engine.transaction():
@@ -185,3 +224,20 @@ async def fetch(sql: str, params: Params) -> list[dict[str, Any]]:
 # Bound parameters one IN (…) list may use, leaving room for a few others: within even
 # an old SQLite's 999.
 IN_CHUNK = 900
+
+
+def one_connection(*, write: bool) -> Any:
+    """A transaction, so a handful of queries share one connection.
+
+    On SQLite every query outside a transaction opens, and closes, a connection of its
+    own (a thread, and on the last close a WAL checkpoint): a few queries in one
+    transaction cost one of those. ``write`` takes SQLite's write lock at the start
+    (``BEGIN IMMEDIATE``), so a transaction that reads and then writes waits for
+    another writer instead of failing when it tries to write.
+    """
+    engine = engine_finder()
+    assert engine is not None
+    if is_postgres(engine):
+        return engine.transaction()
+    kind = TransactionType.immediate if write else TransactionType.deferred
+    return engine.transaction(transaction_type=kind)

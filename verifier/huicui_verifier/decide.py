@@ -93,9 +93,9 @@ def select_benefit(
         if requested not in honored:
             return requested, "not_honored"
         return requested, None
-    both = sorted(set(held) & set(honored))
+    both = set(held).intersection(honored)
     if both:
-        return both[0], None
+        return min(both), None
     return None, ("benefit_not_held" if honored else "not_honored")
 
 
@@ -133,14 +133,16 @@ def decide(
     if bundle is None:
         return refuse("no_bundle")
     payload = bundle.payload
-    base.update(venue_id=payload.venue.id, bundle_version=payload.version)
+    base["venue_id"] = payload.venue.id
+    base["bundle_version"] = payload.version
 
     try:
         decoded = hb1.decode(text)
     except hb1.HB1Error as exc:
         return refuse(exc.reason, "", exc.detail)
     claims = decoded.claims
-    base.update(cti=claims.cti.hex(), kid=decoded.kid.hex())
+    base["cti"] = cti_hex = claims.cti.hex()
+    base["kid"] = decoded.kid.hex()
 
     if bundle.is_stale(now_ts):
         if payload.venue.fail_mode == "closed":
@@ -174,7 +176,9 @@ def decide(
     if not valid:
         return refuse("bad_signature")
 
-    base.update(name=claims.name, id_last4=claims.id_last4, cert_exp=claims.exp)
+    base["name"] = claims.name
+    base["id_last4"] = claims.id_last4
+    base["cert_exp"] = claims.exp
     skew = payload.skew
     if claims.iss != payload.program:
         return refuse(
@@ -196,17 +200,24 @@ def decide(
     if claims.cti in bundle.revoked:
         return refuse("revoked")
 
-    code, problem = select_benefit(benefit, claims.benefits, payload.venue.benefits)
+    honored = payload.venue.benefits
+    if benefit is None:
+        # select_benefit's own rule, unrolled: claims.benefits is sorted, so the first
+        # code also honored here is the lowest one held and honored.
+        code, problem = None, ("benefit_not_held" if honored else "not_honored")
+        for held in claims.benefits:
+            if held in honored:
+                code, problem = held, None
+                break
+    else:
+        code, problem = select_benefit(benefit, claims.benefits, honored)
     info: BenefitInfo | None = bundle.benefits.get(code) if code is not None else None
+    if code is not None:
+        base["benefit"] = code
     if info is not None:
-        base.update(
-            benefit=code,
-            benefit_slug=info.slug,
-            benefit_name_zh=info.name_zh,
-            benefit_name_en=info.name_en,
-        )
-    elif code is not None:
-        base.update(benefit=code)
+        base["benefit_slug"] = info.slug
+        base["benefit_name_zh"] = info.name_zh
+        base["benefit_name_en"] = info.name_en
     if problem is None and info is None:
         problem = "not_honored"
     if problem is not None:
@@ -216,16 +227,14 @@ def decide(
     outcome = evaluate(
         info.policy,
         now=now,
-        history=history_lookup(claims.cti.hex(), code),
+        history=history_lookup(cti_hex, code),
         venue_id=payload.venue.id,
         tz=payload.tz,
     )
-    base.update(
-        effect_zh=outcome.effect_zh,
-        effect_en=outcome.effect_en,
-        policy_message_zh=outcome.message_zh,
-        policy_message_en=outcome.message_en,
-    )
+    base["effect_zh"] = outcome.effect_zh
+    base["effect_en"] = outcome.effect_en
+    base["policy_message_zh"] = outcome.message_zh
+    base["policy_message_en"] = outcome.message_en
     if not outcome.allowed:
         return refuse(outcome.reason, outcome.detail_zh, outcome.detail_en)
 

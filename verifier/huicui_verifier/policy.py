@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 import msgspec
@@ -201,13 +202,26 @@ _PERIOD_TEXT = {
 }
 
 
+@lru_cache(maxsize=256)
+def _effect_text(policy: Policy) -> tuple[str, str]:
+    """What the holder gets, companions included; policies are frozen, so cached."""
+    effect_zh, effect_en = describe_effect(policy)
+    comp_zh, comp_en = _companions_text(policy.companions)
+    return effect_zh + comp_zh, effect_en + comp_en
+
+
 def period_bounds(per: Period, now: datetime, tz: str = PROGRAM_TZ) -> tuple[int, int]:
     """The calendar period around ``now`` in ``tz`` as [start, end) epoch seconds.
 
     Weeks are ISO weeks (Monday first); days, months and years are calendar ones.
     """
-    local = now.astimezone(zone(tz))
-    today = local.date()
+    return _bounds(per, now.astimezone(zone(tz)).date(), tz)
+
+
+# Periods repeat for every scan of a day: caching them keeps the decision close to
+# the cost of the signature check (bench/decide_rate.py).
+@lru_cache(maxsize=512)
+def _bounds(per: Period, today: date, tz: str) -> tuple[int, int]:
     if per == "day":
         start, end = today, today + timedelta(days=1)
     elif per == "week":
@@ -241,8 +255,7 @@ def evaluate(
     certificate and benefit on this device. Pure: no clock, no I/O.
     """
     require_aware(now)
-    effect_zh, effect_en = describe_effect(policy)
-    comp_zh, comp_en = _companions_text(policy.companions)
+    effect_zh, effect_en = _effect_text(policy)
 
     def outcome(
         allowed: bool, reason: str, detail_zh: str = "", detail_en: str = ""
@@ -252,8 +265,8 @@ def evaluate(
             reason=reason,  # type: ignore[arg-type]
             detail_zh=detail_zh,
             detail_en=detail_en,
-            effect_zh=effect_zh + comp_zh,
-            effect_en=effect_en + comp_en,
+            effect_zh=effect_zh,
+            effect_en=effect_en,
             companions=policy.companions,
             message_zh=policy.message_zh,
             message_en=policy.message_en,

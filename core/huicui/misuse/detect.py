@@ -112,10 +112,13 @@ def over_limit(
                 groups[key] = (use, limit, start, end)
     found = []
     for key, (use, limit, start, end) in sorted(groups.items()):
+        candidates = by_cert_benefit[(use.certificate_id, use.benefit)]
+        if len(candidates) <= limit.count:
+            continue  # not even every use of this benefit together goes over the limit
         counted = sorted(
             (
                 u
-                for u in by_cert_benefit[(use.certificate_id, use.benefit)]
+                for u in candidates
                 if start <= u.at.timestamp() < end
                 and (limit.scope == "benefit" or u.venue_id == use.venue_id)
             ),

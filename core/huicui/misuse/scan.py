@@ -18,7 +18,7 @@ import msgspec
 from piccolo.columns.combination import And
 
 from huicui import audit
-from huicui.bulk import IN_CHUNK, Params, fetch
+from huicui.bulk import IN_CHUNK, Params, fetch, one_connection
 from huicui.context import Context
 from huicui.misuse.detect import (
     OVER_LIMIT,
@@ -105,9 +105,10 @@ async def detect(ctx: Context, new: Sequence[Use]) -> ScanResult:
     window = dt.timedelta(hours=settings.window_hours)
     span = query_window(new, limits, window, ctx.tz)
     assert span is not None  # new is not empty
-    stored = await _accepted_uses(sorted({u.certificate_id for u in new}), *span)
-    uses = list({u.uuid: u for u in [*stored, *new]}.values())
-    coords = await _coordinates({u.venue_id for u in uses})
+    async with one_connection(write=False):
+        stored = await _accepted_uses(sorted({u.certificate_id for u in new}), *span)
+        uses = list({u.uuid: u for u in [*stored, *new]}.values())
+        coords = await _coordinates({u.venue_id for u in uses})
     findings = over_limit(new, uses, limits, ctx.tz) + impossible_travel(
         new,
         uses,

@@ -17,7 +17,7 @@ import uuid as uuidlib
 from huicui_verifier.records import MAX_BATCH, RedemptionRecord, SyncRequest, SyncResponse
 
 from huicui.auth import Principal
-from huicui.bulk import IN_CHUNK, Params, fetch, insert_rows
+from huicui.bulk import IN_CHUNK, Params, fetch, insert_rows, one_connection
 from huicui.context import Context
 from huicui.errors import HuicuiError, InvalidInput
 from huicui.plugins.api import RedemptionFact
@@ -26,6 +26,7 @@ from huicui.venues.tables import Device, Redemption, Venue
 log = logging.getLogger("huicui.sync")
 
 _CTI = re.compile(r"^[0-9a-f]{16}$")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _REASON = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 EARLIEST = int(dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp())
 # A device clock may run ahead; a day ahead is a broken clock, not drift.
@@ -38,11 +39,21 @@ class BatchTooLarge(HuicuiError):
     code = "batch_too_large"
 
 
+def canonical_uuid(text: str) -> str:
+    """``text`` as the lower-case hyphenated UUID stored; raises ValueError if not a UUID.
+
+    Devices send that form already: a match is the answer without building a UUID.
+    """
+    if _CANONICAL_UUID.fullmatch(text):
+        return text
+    return str(uuidlib.UUID(text))
+
+
 def record_problems(record: RedemptionRecord, venue_id: int, now_ts: int) -> list[str]:
     """Every rule ``record`` breaks (English), given the uploading device's venue."""
     found = []
     try:
-        uuidlib.UUID(record.uuid)
+        canonical_uuid(record.uuid)
     except (ValueError, AttributeError, TypeError):
         found.append("uuid: not a UUID")
     if not _CTI.match(record.cti):
@@ -117,13 +128,23 @@ async def ingest(
     records = request.records
     new_uuids: set[str] = set()
     partner_id = 0
-    canonical = [str(uuidlib.UUID(r.uuid)) for r in records]
+    canonical = [canonical_uuid(r.uuid) for r in records]
+    memberships: dict[str, int | None] = {}
     if records:
-        partner_id = await _partner_of(venue_id)
-        new_uuids = await _store(device.id, venue_id, partner_id, records, canonical, now)
+        async with one_connection(write=False):
+            partner_id = await _partner_of(venue_id)
+            memberships = await _memberships({r.cti for r in records})
+        # Each write commits on its own, not in one transaction: on SQLite a transaction
+        # holding the write lock across both made concurrent uploads queue in SQLite's
+        # busy wait (p99 of 1.5 s at 8 devices, against 0.46 s so).
+        new_uuids = await _store(
+            device.id, venue_id, partner_id, memberships, records, canonical, now
+        )
     await Device.update({Device.last_sync_at: now, Device.last_seen_at: now}).where(
         Device.id == device.id
     )
+    # Plugins hear of the records once they are committed: a plugin's failure must not
+    # undo what the device was told is stored.
     if new_uuids:
         await _announce(ctx, device.id, venue_id, partner_id, records, canonical, new_uuids)
     return SyncResponse(
@@ -141,11 +162,11 @@ async def _store(
     device_id: int,
     venue_id: int,
     partner_id: int,
+    memberships: dict[str, int | None],
     records: list[RedemptionRecord],
     canonical: list[str],
     now: dt.datetime,
 ) -> set[str]:
-    memberships = await _memberships({r.cti for r in records})
     rows: dict[str, dict] = {}
     for key, r in zip(canonical, records, strict=True):
         if key in rows:

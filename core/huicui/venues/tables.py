@@ -65,13 +65,14 @@ class Device(Table, tablename="device"):
 class Redemption(Table, tablename="redemption"):
     """One decision a device made and uploaded; ``uuid`` makes uploads idempotent."""
 
-    uuid = Varchar(length=36, unique=True, index=True)
+    # UNIQUE already makes an index; a second one only slows the sync ingest.
+    uuid = Varchar(length=36, unique=True)
     device = ForeignKey(references=Device, index=True)
     venue = ForeignKey(references=Venue, index=True)
     partner = ForeignKey(references=Partner, index=True)
     certificate_id = Varchar(length=16, index=True)  # cti hex; may name no known certificate
     membership_id = Integer(null=True, default=None, index=True)
-    benefit = Integer(index=True)
+    benefit = Integer()  # filtered together with a certificate, partner or time, never alone
     at = Timestamptz(index=True)
     decision = Varchar(length=8)  # accept | refuse
     reason = Varchar(length=64)
