@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from huicui.cli import run_async
+from huicui.cli.common import cli_context
 
 EXPORT_EPILOG = """\
 示例 / examples:
@@ -23,19 +24,6 @@ SHOW_EPILOG = """\
 示例 / examples:
   huicui bundle show
   huicui bundle show --venue 12"""
-
-
-def cli_context():
-    """A service context with the installed plugins, as the app builds it."""
-    from huicui.app import build_context
-    from huicui.features import setup_context
-    from huicui.plugins.manager import BenefitPlugins
-    from huicui.settings import load_settings
-
-    settings = load_settings()
-    ctx = build_context(settings)
-    setup_context(ctx, BenefitPlugins.load(settings))
-    return ctx
 
 
 async def export_cmd(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 
 from huicui.cli import run_async
-from huicui.cli.keys import cli_actor, cli_context, fail
+from huicui.cli.common import cli_actor, cli_context, fail
 
 EPILOG = """\
 示例 / examples:

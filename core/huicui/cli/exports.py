@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from huicui.cli import run_async
+from huicui.cli.common import cli_context, cli_principal, stderr_progress
 
 EPILOG = """\
 个人信息默认打码（只显示后四位）。--reveal 需要 --reason，并记入审计日志。
@@ -21,18 +22,13 @@ a revealed export is written to the audit log.
 
 
 async def export_cmd(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from huicui.app import build_context
-    from huicui.cli.imports import cli_principal
     from huicui.errors import HuicuiError
     from huicui.roster_io import exporting
-    from huicui.settings import load_settings
 
     out = Path(args.output)
     fmt = args.format or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
-    ctx = build_context(load_settings())
+    ctx = cli_context()
     filters = {
         k: v
         for k, v in {
@@ -56,14 +52,7 @@ async def export_cmd(args: argparse.Namespace) -> int:
         tmp.write_bytes(plan.body)
     else:
         with (
-            Progress(
-                TextColumn("导出 / exporting"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=Console(stderr=True),
-                transient=True,
-                disable=args.quiet,
-            ) as bar,
+            stderr_progress("导出 / exporting", quiet=args.quiet) as bar,
             tmp.open("wb") as handle,
         ):
             task = bar.add_task("export", total=plan.rows)

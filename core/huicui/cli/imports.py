@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 
 from huicui.cli import run_async
+from huicui.cli.common import cli_context, cli_principal, stderr_progress
 
 EPILOG = """\
 策略 / Policy:
@@ -25,13 +25,6 @@ EPILOG = """\
   huicui import roster.csv --skip-invalid
   huicui import roster.csv --nominate --source-org 银海区人社局
 """
-
-
-def cli_principal():
-    """The operator at the server's console, as the audit log names them."""
-    from huicui.auth import Principal
-
-    return Principal(kind="cli", id=0, name=getpass.getuser()[:60], role="admin")
 
 
 def print_report(report, console) -> None:
@@ -54,19 +47,16 @@ def print_report(report, console) -> None:
 
 async def import_cmd(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from huicui.app import build_context
     from huicui.errors import HuicuiError
     from huicui.roster_io.importing import import_roster
-    from huicui.settings import load_settings
 
     console = Console(stderr=False, highlight=False)
     path = Path(args.file)
     if not path.is_file():
         print(f"找不到文件 / no such file: {path}", file=sys.stderr)
         return 2
-    ctx = build_context(load_settings())
+    ctx = cli_context()
     if path.stat().st_size > ctx.settings.roster.import_max_bytes:
         print(
             f"文件过大 / file larger than roster.import_max_bytes "
@@ -74,14 +64,7 @@ async def import_cmd(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=args.quiet,
-    ) as bar:
+    with stderr_progress("{task.description}", quiet=args.quiet) as bar:
         tasks: dict[str, int] = {}
 
         def progress(stage: str, done: int, total: int) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import sys
 
 from huicui.cli import run_async
+from huicui.cli.common import cli_actor, cli_context, fail
 
 EPILOG = """\
 示例 / examples:
@@ -20,35 +20,6 @@ EPILOG = """\
 密钥状态 / states: active 启用（签发）→ retired 退役（仍可验证）→ compromised 泄露（拒绝）.
 Retired keys still verify what they signed; compromised keys' certificates are refused
 by verifiers once they take the next bundle."""
-
-
-def cli_actor() -> str:
-    """Audit actor for commands run in a terminal: ``cli:<os user>``."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no user name in some containers
-        return "cli:unknown"
-
-
-def cli_context():
-    """A service context with the installed plugins and listeners, as the app builds it."""
-    from huicui.app import build_context
-    from huicui.features import setup_context
-    from huicui.settings import load_settings
-
-    ctx = build_context(load_settings())
-    setup_context(ctx, None)
-    return ctx
-
-
-def fail(exc: Exception) -> int:
-    """Print a :class:`HuicuiError` in both languages; re-raise anything else."""
-    from huicui.errors import HuicuiError
-
-    if isinstance(exc, HuicuiError):
-        print(f"错误 / error: {exc.message_zh} / {exc.message_en}", file=sys.stderr)
-        return 1
-    raise exc
 
 
 def _when(epoch: int | None) -> str:

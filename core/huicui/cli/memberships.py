@@ -6,21 +6,20 @@ import argparse
 import sys
 
 from huicui.cli import run_async
+from huicui.cli.common import cli_context
 from huicui.http import parse_days
 
 
 async def due_cmd(args: argparse.Namespace) -> int:
-    from huicui.app import build_context
     from huicui.errors import HuicuiError
     from huicui.memberships.service import list_memberships
-    from huicui.settings import load_settings
 
     try:
         days = parse_days(args.within, "within")
     except HuicuiError as exc:
         print(f"{exc.message_zh}\n{exc.message_en}", file=sys.stderr)
         return 2
-    ctx = build_context(load_settings())
+    ctx = cli_context()
     items, total = await list_memberships(ctx, due_within_days=days, limit=500)
     print(f"{total} 人的任期将在 {args.within} 内结束 / terms ending within {args.within}")
     for m in items:
@@ -29,11 +28,9 @@ async def due_cmd(args: argparse.Namespace) -> int:
 
 
 async def expire_cmd(args: argparse.Namespace) -> int:
-    from huicui.app import build_context
     from huicui.memberships.service import expire_lapsed
-    from huicui.settings import load_settings
 
-    ctx = build_context(load_settings())
+    ctx = cli_context()
     expired = await expire_lapsed(ctx)
     print(f"已到期 / expired: {len(expired)}")
     return 0

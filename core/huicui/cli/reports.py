@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from huicui.cli import run_async
+from huicui.cli.common import cli_context, fail, stderr_progress
 
 SETTLEMENT_EPILOG = """\
 按合作方和月份（Asia/Shanghai 日历）统计核验通过次数和应付金额；只有通过的核验计费。
@@ -33,15 +34,6 @@ that is already flagged is not flagged again.
   huicui misuse scan --since 2026-10-01 --until 2026-11-01"""
 
 
-def _fail(exc: Exception) -> int:
-    from huicui.errors import HuicuiError
-
-    if isinstance(exc, HuicuiError):
-        print(f"错误 / error: {exc.message_zh} / {exc.message_en}", file=sys.stderr)
-        return 1
-    raise exc
-
-
 def _format_of(args: argparse.Namespace) -> str:
     if args.format:
         return args.format
@@ -54,7 +46,6 @@ async def settlement_cmd(args: argparse.Namespace) -> int:
 
     import msgspec
 
-    from huicui.cli.bundle import cli_context
     from huicui.reports.statement import settlement
     from huicui.reports.statement_csv import statement_csv
     from huicui.reports.statement_pdf import money, statement_pdf
@@ -66,7 +57,7 @@ async def settlement_cmd(args: argparse.Namespace) -> int:
     try:
         statement = await settlement(cli_context(), args.partner, args.month)
     except Exception as exc:
-        return _fail(exc)
+        return fail(exc)
     if fmt == "csv":
         body = statement_csv(statement)
     elif fmt == "pdf":
@@ -101,11 +92,8 @@ def _when(text: str, tz) -> dt.datetime:
 
 
 async def scan_cmd(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from huicui import audit
-    from huicui.cli.bundle import cli_context
     from huicui.misuse.scan import rescan
 
     ctx = cli_context()
@@ -113,18 +101,11 @@ async def scan_cmd(args: argparse.Namespace) -> int:
         since = _when(args.since, ctx.tz)
         until = _when(args.until, ctx.tz) if args.until else None
     except Exception as exc:
-        return _fail(exc)
+        return fail(exc)
     if not ctx.settings.misuse.enabled:
         print("提示 / note: misuse.enabled = false; scanning anyway", file=sys.stderr)
         ctx.settings.misuse.enabled = True
-    with Progress(
-        TextColumn("检测 / scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=args.quiet,
-    ) as bar:
+    with stderr_progress("检测 / scanning", quiet=args.quiet) as bar:
         task = bar.add_task("scan", total=None)
 
         def progress(done: int, total: int) -> None:

@@ -8,8 +8,7 @@ import sys
 import msgspec
 
 from huicui.cli import run_async
-
-CLI_ACTOR = "cli"
+from huicui.cli.common import cli_context, cli_principal, fail
 
 PARTNER_EPILOG = """\
 示例 / examples:
@@ -25,23 +24,6 @@ DEVICE_EPILOG = """\
   huicui device enroll --venue 3 --name "1号闸机"   # 令牌仅显示一次 / token shown once
   huicui device disable 7 --reason "设备丢失 lost"
   huicui device list --venue 3"""
-
-
-def _ctx():
-    from huicui.cli.bundle import cli_context
-
-    return cli_context()
-
-
-def _fail(exc: Exception) -> int:
-    from huicui.errors import HuicuiError
-
-    if isinstance(exc, HuicuiError):
-        print(f"错误 / error: {exc.message_zh} / {exc.message_en}", file=sys.stderr)
-        if exc.extra:
-            print(msgspec.json.encode(exc.extra).decode(), file=sys.stderr)
-        return 1
-    raise exc
 
 
 def _print(obj: object) -> None:
@@ -63,16 +45,16 @@ async def partner_create(args: argparse.Namespace) -> int:
             },
             PartnerIn,
         )
-        _print(await service.create_partner(_ctx(), CLI_ACTOR, data))  # type: ignore[arg-type]
+        _print(await service.create_partner(cli_context(), cli_principal(), data))
     except Exception as exc:
-        return _fail(exc)
+        return fail(exc, details=True)
     return 0
 
 
 async def partner_list(args: argparse.Namespace) -> int:
     from huicui.venues import service
 
-    items, total = await service.list_partners(_ctx(), limit=500, offset=0)
+    items, total = await service.list_partners(cli_context(), limit=500, offset=0)
     for p in items:
         print(f"{p.id:>5}  {p.name_zh}  {p.name_en}  venues={p.venue_count}")
     print(f"# {total}")
@@ -98,12 +80,12 @@ async def venue_create(args: argparse.Namespace) -> int:
             },
             VenueIn,
         )
-        _print(await service.create_venue(_ctx(), CLI_ACTOR, data))  # type: ignore[arg-type]
+        _print(await service.create_venue(cli_context(), cli_principal(), data))
     except msgspec.ValidationError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:
-        return _fail(exc)
+        return fail(exc, details=True)
     return 0
 
 
@@ -111,7 +93,7 @@ async def venue_list(args: argparse.Namespace) -> int:
     from huicui.venues import service
 
     items, total = await service.list_venues(
-        _ctx(), partner_id=args.partner, kind=args.kind, limit=500, offset=0
+        cli_context(), partner_id=args.partner, kind=args.kind, limit=500, offset=0
     )
     for v in items:
         print(
@@ -128,12 +110,12 @@ async def device_enroll(args: argparse.Namespace) -> int:
 
     try:
         out = await devices.enroll_device(
-            _ctx(),
-            CLI_ACTOR,  # type: ignore[arg-type]
+            cli_context(),
+            cli_principal(),
             DeviceIn(venue_id=args.venue, name=args.name),
         )
     except Exception as exc:
-        return _fail(exc)
+        return fail(exc, details=True)
     print(out.token)
     print(f"# 设备 / device {out.device.id}，令牌只显示这一次 / token shown once", file=sys.stderr)
     print(f"# 指纹 / fingerprint: {out.fingerprint}", file=sys.stderr)
@@ -145,7 +127,7 @@ async def device_list(args: argparse.Namespace) -> int:
     from huicui.venues import devices
 
     items, total = await devices.list_devices(
-        _ctx(), venue_id=args.venue, enabled=None, limit=500, offset=0
+        cli_context(), venue_id=args.venue, enabled=None, limit=500, offset=0
     )
     for d in items:
         state = "enabled" if d.enabled else "DISABLED"
@@ -163,14 +145,14 @@ def _set_enabled(enabled: bool):
 
         try:
             out = await devices.set_enabled(
-                _ctx(),
-                CLI_ACTOR,
+                cli_context(),
+                cli_principal(),
                 args.id,
                 enabled,  # type: ignore[arg-type]
                 args.reason or "",
             )
         except Exception as exc:
-            return _fail(exc)
+            return fail(exc, details=True)
         print(f"设备 / device {out.id}: {'enabled 已启用' if out.enabled else 'disabled 已停用'}")
         return 0
 
