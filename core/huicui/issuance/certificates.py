@@ -281,19 +281,14 @@ async def revoke(
             f"certificate {row['cti']} is already {row['status']}",
             current_status=row["status"],
         )
-    await _mark_revoked(row["id"], reason)
-    await audit.record(
-        actor,
-        "certificate.revoke",
-        "certificate",
-        row["cti"],
-        reason=reason,
-        data={"membership_id": row["membership"]},
-    )
+    await _revoke_row(actor, row["id"], row["cti"], row["membership"], reason)
     return await get_certificate(ctx, row["cti"])
 
 
-async def _mark_revoked(certificate_id: int, reason: str) -> None:
+async def _revoke_row(
+    actor: Principal | str, certificate_id: int, cti: str, membership_id: int, reason: str
+) -> None:
+    """Mark one active certificate revoked and write its audit event."""
     await Certificate.update(
         {
             Certificate.status: "revoked",
@@ -301,6 +296,14 @@ async def _mark_revoked(certificate_id: int, reason: str) -> None:
             Certificate.revoke_reason: reason,
         }
     ).where(And(Certificate.id == certificate_id, Certificate.status == "active"))
+    await audit.record(
+        actor,
+        "certificate.revoke",
+        "certificate",
+        cti,
+        reason=reason,
+        data={"membership_id": membership_id},
+    )
 
 
 async def revoke_for_membership(
@@ -311,15 +314,7 @@ async def revoke_for_membership(
         And(Certificate.membership == membership_id, Certificate.status == "active")
     )
     for row in rows:
-        await _mark_revoked(row["id"], reason)
-        await audit.record(
-            actor,
-            "certificate.revoke",
-            "certificate",
-            row["cti"],
-            reason=reason,
-            data={"membership_id": membership_id},
-        )
+        await _revoke_row(actor, row["id"], row["cti"], membership_id, reason)
     return [row["cti"] for row in rows]
 
 
