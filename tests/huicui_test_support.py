@@ -22,3 +22,22 @@ def require_tool(tool: str, package: str, flag: str = "") -> str:
     if os.environ.get("CI") == "true" or (flag and os.environ.get(flag) == "1"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+_VECTOR_KIT = "huicui_vectors_generate"
+
+
+def vectors_kit():
+    """``tests/vectors/generate.py`` as a module (fixed keys, times and builders), loaded once."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if _VECTOR_KIT in sys.modules:
+        return sys.modules[_VECTOR_KIT]
+    path = Path(__file__).resolve().parent / "vectors" / "generate.py"
+    spec = importlib.util.spec_from_file_location(_VECTOR_KIT, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_VECTOR_KIT] = module
+    spec.loader.exec_module(module)
+    return module

@@ -7,7 +7,6 @@ skip and say why, unless ``HUICUI_REQUIRE_BROWSER=1`` (CI), which makes that a f
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
@@ -25,25 +24,13 @@ from pathlib import Path
 
 import pytest
 import segno
+from huicui_test_support import vectors_kit
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[2]
-_GENERATE = ROOT / "tests" / "vectors" / "generate.py"
 
 
-def _load_kit():
-    # Same module name as tests/verifier/conftest.py, so one copy serves both folders.
-    name = "huicui_vectors_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _GENERATE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-kit = _load_kit()
+kit = vectors_kit()
 
 # The bus venue: benefit 3 (free, no limit, no opening hours), so a test at any hour of
 # the real clock gets "accepted", and only the debounce keeps a held card to one record.

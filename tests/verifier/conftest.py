@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from huicui_test_support import vectors_kit
 
-_GENERATE = Path(__file__).resolve().parent.parent / "vectors" / "generate.py"
-
-
-def _load_kit():
-    name = "huicui_vectors_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _GENERATE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-kit = _load_kit()
+kit = vectors_kit()
 
 
 @pytest.fixture
