@@ -27,9 +27,6 @@ import segno
 from huicui_test_support import vectors_kit
 from PIL import Image, ImageDraw
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 kit = vectors_kit()
 
 # The bus venue: benefit 3 (free, no limit, no opening hours), so a test at any hour of
