@@ -22,14 +22,9 @@ Retired keys still verify what they signed; compromised keys' certificates are r
 by verifiers once they take the next bundle."""
 
 
-def _when(epoch: int | None) -> str:
+def _when(epoch: int | None, tz) -> str:
     if epoch is None:
         return "—"
-    from zoneinfo import ZoneInfo
-
-    from huicui.settings import load_settings
-
-    tz = ZoneInfo(load_settings().program.timezone)
     return dt.datetime.fromtimestamp(epoch, tz).strftime("%Y-%m-%d %H:%M")
 
 
@@ -39,13 +34,15 @@ async def list_cmd(args: argparse.Namespace) -> int:
 
     from huicui.issuance import keys
 
-    await keys.ensure_keys(cli_context())
+    ctx = cli_context()
+    await keys.ensure_keys(ctx)
     table = Table(title="签名密钥 / signing keys (program time zone)")
     for column in ("kid", "purpose", "state", "fingerprint", "from", "until", "certs", "reason"):
         table.add_column(column)
     for key in await keys.list_keys():
-        table.add_row(key.kid, key.purpose, key.state, key.fingerprint, _when(key.not_before),
-                      _when(key.not_after), str(key.certificates), key.state_reason)
+        table.add_row(key.kid, key.purpose, key.state, key.fingerprint,
+                      _when(key.not_before, ctx.tz), _when(key.not_after, ctx.tz),
+                      str(key.certificates), key.state_reason)
     Console().print(table)
     return 0
 
