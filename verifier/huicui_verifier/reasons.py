@@ -1,42 +1,28 @@
-"""Every reason a decision can give, and every warning, in zh-CN first and English second."""
+"""Every reason a decision can give, and every warning, in zh-CN first and English second.
+
+The texts live in ``reasons.json`` beside this module: the JavaScript verifier reads the
+same file, so the two implementations can never show different words for one reason.
+"""
 
 from __future__ import annotations
 
-REASONS: dict[str, tuple[str, str]] = {
-    "ok": ("通过", "Accepted"),
-    "malformed": ("无法识别的证书二维码", "Not a valid certificate code"),
-    "unknown_key": ("签发密钥未知，请同步核验数据", "Unknown signing key: sync this device"),
-    "key_compromised": (
-        "签发密钥已作废，证书不可用",
-        "Signing key compromised: certificate not usable",
-    ),
-    "bad_signature": ("签名无效，证书可能被篡改", "Bad signature: the certificate may be forged"),
-    "not_yet_valid": ("证书尚未生效", "Certificate not yet valid"),
-    "expired": ("证书已过期", "Certificate expired"),
-    "revoked": ("证书已被撤销", "Certificate revoked"),
-    "benefit_not_held": ("持证人未获得此项权益", "The holder does not have this benefit"),
-    "not_honored": ("本场所不提供此项权益", "This benefit is not honored here"),
-    "outside_hours": ("不在开放时间内", "Outside opening hours"),
-    "limit_reached": ("已达使用次数上限", "Use limit reached"),
-    "stale_bundle": (
-        "核验数据已过期，请联网同步后再核验",
-        "Verifier data out of date: sync before checking",
-    ),
-    "no_bundle": (
-        "本设备尚未加载核验数据",
-        "No verifier data on this device: enroll or load a bundle",
-    ),
-}
+import json
+from importlib import resources
 
-WARNINGS: dict[str, tuple[str, str]] = {
-    "stale_bundle": ("核验数据已过期，请尽快联网同步", "Verifier data out of date: sync soon"),
-    "clock_behind": (
-        "设备时间早于核验数据签发时间，请校准时钟",
-        "Device clock is behind the bundle: set the clock",
-    ),
-}
 
-STAFF_CHECK = ("核对姓名与证件后四位", "Check name and last four of ID")
+def _load() -> dict[str, dict[str, dict[str, str]]]:
+    raw = resources.files(__package__).joinpath("reasons.json").read_text(encoding="utf-8")
+    return json.loads(raw)
+
+
+def _pairs(section: dict[str, dict[str, str]]) -> dict[str, tuple[str, str]]:
+    return {code: (text["zh"], text["en"]) for code, text in section.items()}
+
+
+_TABLE = _load()
+REASONS: dict[str, tuple[str, str]] = _pairs(_TABLE["reasons"])
+WARNINGS: dict[str, tuple[str, str]] = _pairs(_TABLE["warnings"])
+STAFF_CHECK: tuple[str, str] = _pairs(_TABLE["prompts"])["staff_check"]
 
 
 def message(code: str) -> tuple[str, str]:
