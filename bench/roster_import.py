@@ -3,7 +3,7 @@
 The CSV is generated here: Chinese names, resident ID numbers with correct GB 11643
 check digits (real Guangxi and other region codes, plausible birth dates), mobile
 numbers, fields, residency kinds, sources and liaisons. The import is
-``huicui.roster_io.importing.import_roster`` — the function behind ``huicui import``
+``huicui.identities.importing.import_roster`` — the function behind ``huicui import``
 and ``POST /api/v1/identities/import`` — run in a child process; its peak memory is
 that child's ``ru_maxrss``.
 """
@@ -84,7 +84,7 @@ def roster_csv(rows: int, seed: int = 11643) -> bytes:
 
 async def child(path: str) -> dict:
     """In the child: import the file through the service's function, timed."""
-    from huicui.roster_io.importing import import_roster
+    from huicui.identities.importing import import_roster
     from servicekit import bench_principal, fresh_service
 
     ctx = await fresh_service()

@@ -25,7 +25,6 @@ async def fresh_service():
     as the app builds it (plugins loaded, keys made)."""
     from huicui.app import build_context
     from huicui.db import migrate
-    from huicui.features import setup_context
     from huicui.issuance.keys import ensure_keys
     from huicui.seed import seed_defaults
     from huicui.settings import load_settings
@@ -33,7 +32,6 @@ async def fresh_service():
     await migrate()
     await seed_defaults()
     ctx = build_context(load_settings())
-    setup_context(ctx, None)
     await ensure_keys(ctx)
     return ctx
 

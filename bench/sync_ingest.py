@@ -60,7 +60,7 @@ def make_batch(venue_id: int, now_ts: int, rng: random.Random, ctis: list[str] |
 async def child(batches: int, profile: bool) -> dict:
     """In the child: enrol a device, then ingest ``batches`` batches, each timed."""
     from huicui.sync.ingest import ingest
-    from huicui.venues.tables import Redemption
+    from huicui.sync.tables import Redemption
     from servicekit import fresh_service, make_device, service_pool
 
     ctx = await fresh_service()

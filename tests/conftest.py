@@ -205,13 +205,8 @@ async def tokens(db) -> Tokens:
 async def device_headers(client, tokens) -> dict[str, str]:
     """Bearer headers of an enrolled device (role ``device``), enrolled through the API.
 
-    Skips when the devices feature is not installed (no ``hcd`` resolver in
-    ``huicui.auth.RESOLVERS``) or enrolment through the API fails.
+    Enrolment through the API must work: a wiring regression fails the tests using this.
     """
-    from huicui.auth import DEVICE_PREFIX, RESOLVERS
-
-    if DEVICE_PREFIX not in RESOLVERS:
-        pytest.skip("no device tokens: huicui.auth.RESOLVERS has no 'hcd' resolver")
     admin = tokens.h("admin")
     steps = (
         ("/api/v1/partners", lambda _: {"name_zh": "测试合作方"}),
@@ -222,7 +217,6 @@ async def device_headers(client, tokens) -> dict[str, str]:
     previous: dict = {}
     for path, body in steps:
         r = await client.post(path, json=body(previous), headers=admin)
-        if r.status_code >= 300:
-            pytest.skip(f"could not enrol a test device via {path}: {r.status_code} {r.text[:200]}")
+        assert r.status_code < 300, f"could not enrol a test device via {path}: {r.text[:200]}"
         previous = r.json()
     return {"Authorization": f"Bearer {previous['token']}"}

@@ -1,4 +1,9 @@
-"""The Litestar application, built per call (no module-global app or plugin manager)."""
+"""The Litestar application, built per call (no module-global app or plugin manager).
+
+This module is the one place the service is wired: the context (settings, vault,
+plugins, membership listeners), the token resolvers, the route list, error handlers,
+middleware and OpenAPI. ``docs/architecture.md`` draws the request path through it.
+"""
 
 from __future__ import annotations
 
@@ -7,74 +12,107 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, get
-from litestar.config.app import AppConfig
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 
 from huicui import __version__
-from huicui.audit_controller import AuditController
-from huicui.auth import public
+from huicui.audit.controller import AuditController
+from huicui.auth import DEVICE_PREFIX, STAFF_PREFIX, Resolvers, public, resolve_staff
+from huicui.benefits.controller import BenefitController
+from huicui.bundles.controller import get_bundle
 from huicui.context import Context
 from huicui.db import connection_pool
 from huicui.directories.controller import DirectoryController
 from huicui.errors import EXCEPTION_HANDLERS
-from huicui.http import InputGuardMiddleware
+from huicui.http import InputGuardMiddleware, provide_ctx
 from huicui.identities.controller import IdentityController
+from huicui.issuance.certificates import on_membership_change
+from huicui.issuance.controller import ROUTE_HANDLERS as ISSUANCE_ROUTES
 from huicui.memberships.controller import MembershipController
+from huicui.misuse.controller import MisuseController
+from huicui.misuse.scan import MisuseDetector
+from huicui.plugins.manager import BenefitPlugins
+from huicui.reports.controller import get_settlement
 from huicui.settings import Settings, load_settings
+from huicui.sync.controller import list_synced_redemptions, sync_redemptions
 from huicui.vault import DataVault, load_data_key
+from huicui.venues.controller import DeviceController, PartnerController, VenueController
+from huicui.venues.devices import resolve_device
 
 log = logging.getLogger("huicui")
 
+# Bearer token prefix → who it names. Tests may pass others to ``create_app``.
+DEFAULT_RESOLVERS: Resolvers = {STAFF_PREFIX: resolve_staff, DEVICE_PREFIX: resolve_device}
+
 
 @get("/health", guards=[public], tags=["meta"], summary="Liveness and database check")
-async def health(state: State) -> dict[str, object]:
+async def health(ctx: NamedDependency[Context]) -> dict[str, object]:
     from huicui.roster.tables import Directory
 
     await Directory.count()
-    ctx: Context = state.ctx
-    out: dict[str, object] = {
+    # Counts only: which plugin failed and why is for staff (GET /api/v1/benefits/plugins).
+    report = ctx.plugins.report()
+    return {
         "status": "ok",
         "version": __version__,
         "program": ctx.settings.program.code,
+        "plugins": {"loaded": len(report.loaded), "failed": len(report.failed)},
     }
-    if ctx.plugins is not None:
-        # Counts only: which plugin failed and why is for staff (GET /api/v1/benefits/plugins).
-        report = ctx.plugins.report()
-        out["plugins"] = {"loaded": len(report.loaded), "failed": len(report.failed)}
-    return out
 
 
-def build_context(settings: Settings) -> Context:
-    """Everything the services need, from settings (secrets are read here)."""
-    return Context(settings=settings, vault=DataVault(load_data_key(settings.secrets)))
+# Every core route, in one list. Plugins add theirs through the ``huicui_routes`` hook.
+ROUTES: list[ControllerRouterHandler] = [
+    health,
+    IdentityController,
+    MembershipController,
+    DirectoryController,
+    AuditController,
+    BenefitController,
+    PartnerController,
+    VenueController,
+    DeviceController,
+    get_bundle,
+    sync_redemptions,
+    list_synced_redemptions,
+    *ISSUANCE_ROUTES,
+    MisuseController,
+    get_settlement,
+]
 
 
-# Route handlers and start-up steps that other core modules contribute. Each
-# feature module appends itself in ``huicui.features``; keeps this file short.
-def core_route_handlers() -> list:
-    from huicui.features import route_handlers
+def build_context(settings: Settings, plugins: BenefitPlugins | None = None) -> Context:
+    """Everything the services need, from settings (secrets are read here).
 
-    return [
-        health,
-        IdentityController,
-        MembershipController,
-        DirectoryController,
-        AuditController,
-        *route_handlers(),
-    ]
+    The app, every ``huicui`` command and the tests build their context here, so a
+    command behaves as the service does. ``plugins`` may be a ready manager (tests pass
+    one with chosen plugins); otherwise the installed ones are loaded.
+    """
+    ctx = Context(
+        settings=settings,
+        vault=DataVault(load_data_key(settings.secrets)),
+        plugins=plugins if plugins is not None else BenefitPlugins.load(settings),
+    )
+    ctx.membership_listeners.append(on_membership_change)
+    # Misuse detection is the core's own implementation of the plugins' sync hook.
+    ctx.plugins.register_internal(MisuseDetector(ctx), "huicui.misuse")
+    return ctx
 
 
-def create_app(settings: Settings | None = None, *, plugins: object | None = None) -> Litestar:
-    """Build the service. ``plugins`` may be a ready plugin manager (tests pass one)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    plugins: BenefitPlugins | None = None,
+    resolvers: Resolvers | None = None,
+) -> Litestar:
+    """Build the service. ``plugins`` may be a ready plugin manager (tests pass one);
+    ``resolvers`` map bearer-token prefixes to who they name (default: staff, device)."""
     settings = settings or load_settings()
-    ctx = build_context(settings)
-    from huicui.features import setup_context
-
-    setup_context(ctx, plugins)
+    ctx = build_context(settings, plugins)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -86,10 +124,12 @@ def create_app(settings: Settings | None = None, *, plugins: object | None = Non
             await ensure_keys_at_startup(ctx)
             yield
 
-    extra_handlers = ctx.plugins.route_handlers(ctx) if ctx.plugins is not None else []
     return Litestar(
-        route_handlers=[*core_route_handlers(), *extra_handlers],
-        state=State({"ctx": ctx}),
+        route_handlers=[*ROUTES, *ctx.plugins.route_handlers(ctx)],
+        # Every handler that needs the context names a ``ctx`` parameter; this is the
+        # only way handlers get it.
+        dependencies={"ctx": Provide(provide_ctx, sync_to_thread=False)},
+        state=State({"ctx": ctx, "resolvers": dict(resolvers or DEFAULT_RESOLVERS)}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.server.max_body_bytes,
@@ -122,4 +162,4 @@ def app_factory() -> Litestar:
     return create_app()
 
 
-__all__ = ["AppConfig", "app_factory", "create_app"]
+__all__ = ["DEFAULT_RESOLVERS", "ROUTES", "app_factory", "build_context", "create_app"]

@@ -23,13 +23,12 @@ from huicui.plugins.api import (
     Principal,
     member_benefits,
     principal_of,
-    provide_ctx,
     record_event,
     roles,
     to_local_iso,
 )
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from piccolo.columns import Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -215,7 +214,6 @@ def application_controller(logic: Applications, path: str, tag: str) -> type[Con
 
     class ApplicationController(Controller):
         tags = [tag]
-        dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
         @post("/", guards=[FILERS], summary=f"File a {logic.slug} application for a member")
         async def submit(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from huicui.roster.tables import AuditEvent
+from huicui.audit.tables import AuditEvent
 
 
 async def _make_events(client, tokens) -> list[int]:

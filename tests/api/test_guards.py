@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from huicui.auth import STAFF_ROLES
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
@@ -126,9 +125,10 @@ async def test_staff_only_routes_refuse_a_device(client, app, device_headers):
 async def test_device_routes_refuse_staff(client, app, tokens):
     device_routes = [(p, m, h) for p, m, h in _handlers(app)
                      if (g := _access_guards(h)[0]).roles is not None and "device" in g.roles]
+    # The bundle and the sync upload at least: a wiring regression must fail, not skip.
+    assert {("/api/v1/bundle", "GET"), ("/api/v1/redemptions/sync", "POST")} <= {
+        (p, m) for p, m, _ in device_routes}
     for path, method, _ in device_routes:
         for role in STAFF_ROLES:
             r = await client.request(method, _concrete(path), headers=tokens.h(ROLE_TOKENS[role]))
             _assert_problem(r, 403)
-    if not device_routes:
-        pytest.skip("no device-only routes are installed")

@@ -6,7 +6,7 @@ import logging
 import os
 
 import pytest
-from huicui.roster.tables import AuditEvent
+from huicui.audit.tables import AuditEvent
 
 DOC = "11010519491231002X"
 PHONE = "13912345678"

@@ -46,7 +46,8 @@ def _run(argv):
         return pool.submit(main, argv).result()
 
 async def test_token_create_prints_once_and_stores_only_the_hash(db, capsys):
-    from huicui.roster.tables import AuditEvent, StaffToken
+    from huicui.audit.tables import AuditEvent
+    from huicui.auth.tables import StaffToken
     from huicui.vault import hash_token
 
     assert _run(["token", "create", "--role", "reviewer", "--name", "王芳"]) == 0
@@ -63,11 +64,11 @@ async def test_token_create_prints_once_and_stores_only_the_hash(db, capsys):
     listing = capsys.readouterr().out
     assert "王芳" in listing and token not in listing and token[:8] in listing
     # Revoked tokens no longer authenticate.
-    from huicui.auth import RESOLVERS
+    from huicui.auth import resolve_staff
 
-    assert (await RESOLVERS["hcs"](token)) is not None
+    assert (await resolve_staff(token)) is not None
     assert _run(["token", "revoke", str(row["id"])]) == 0
-    assert (await RESOLVERS["hcs"](token)) is None
+    assert (await resolve_staff(token)) is None
     assert _run(["token", "revoke", "999999"]) == 1
 
 def test_token_create_refuses_a_bad_role(capsys):
@@ -76,7 +77,8 @@ def test_token_create_refuses_a_bad_role(capsys):
     assert info.value.code == 2
 
 async def test_import_dry_run_then_refused_then_skip_invalid(db, tmp_path, capsys):
-    from huicui.roster.tables import AuditEvent, Identity
+    from huicui.audit.tables import AuditEvent
+    from huicui.roster.tables import Identity
 
     path = tmp_path / "名录.csv"
     path.write_text(HEADER + "李四,G12345678,13800138000,候鸟\n王五,12,,常住\n",
@@ -117,7 +119,7 @@ def test_import_file_level_problems(db, tmp_path, capsys):
     assert "empty" in capsys.readouterr().err
 
 async def test_export_masked_and_revealed(db, tmp_path, capsys):
-    from huicui.roster.tables import AuditEvent
+    from huicui.audit.tables import AuditEvent
 
     src = tmp_path / "r.csv"
     src.write_text(HEADER + "李四,G12345678,13800138000,候鸟\n", encoding="utf-8")

@@ -178,7 +178,7 @@ async def test_offline_ferry_day_then_sync(service, tmp_path):
     assert not _check(offline_env, lost["text"])["accepted"]
     service.stop()
 
-    from huicui.venues.tables import Redemption
+    from huicui.sync.tables import Redemption
     from huicui_verifier.log import DecisionLog
 
     with DecisionLog(Path(env["HUICUI_VERIFIER_HOME"]) / "log.sqlite") as log:

@@ -341,11 +341,9 @@ async def test_compromise_hides_the_key_and_reissue_replaces_its_certificates(
     client, tokens, settings
 ):
     from huicui.app import build_context
-    from huicui.features import setup_context
     from huicui.issuance import certificates, keys
 
     ctx = build_context(settings)
-    setup_context(ctx, None)
     m = await approved(client, tokens)
     cti = m["certificate_id"]
     kid = (await certificate(client, tokens, cti))["kid"]

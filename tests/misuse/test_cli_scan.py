@@ -16,8 +16,8 @@ def _run(argv: list[str]) -> int:
 
 async def test_scan_flags_what_was_synced_while_detection_was_off(db, settings, tokens, capsys):
     from huicui.app import create_app
+    from huicui.audit.tables import AuditEvent
     from huicui.misuse.tables import MisuseFlag
-    from huicui.roster.tables import AuditEvent
     from litestar.testing import AsyncTestClient
 
     off = msgspec.structs.replace(

@@ -146,7 +146,7 @@ async def test_impossible_travel_is_flagged_and_a_plausible_trip_is_not(client, 
 async def test_detection_failure_never_fails_the_sync(client, tokens, place, app, caplog):
     """With the flag table gone the upload still succeeds; `misuse scan` catches up later."""
     from huicui.misuse.scan import rescan
-    from huicui.venues.tables import Redemption
+    from huicui.sync.tables import Redemption
     from piccolo.engine.finder import engine_finder
 
     m = await member(client, tokens)

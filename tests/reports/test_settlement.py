@@ -141,7 +141,7 @@ def _price(benefit: int, accepted: int) -> int:
 
 async def _db_accepted(partner_id: int) -> int:
     """Accepted redemptions of the partner's October, counted straight from the table."""
-    from huicui.venues.tables import Redemption
+    from huicui.sync.tables import Redemption
 
     start = dt.datetime(2025, 10, 1, tzinfo=SHANGHAI)
     end = dt.datetime(2025, 11, 1, tzinfo=SHANGHAI)

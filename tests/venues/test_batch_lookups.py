@@ -25,7 +25,7 @@ async def test_revoked_ids_are_sorted_8_byte_values_of_exactly_the_revoked(clien
 
 
 async def test_a_batch_of_many_certificates_maps_each_to_its_membership(client, tokens):
-    from huicui.venues.tables import Redemption
+    from huicui.sync.tables import Redemption
 
     members = [await member(client, tokens, name) for name in ("甲一", "乙二", "丙三")]
     v = await venue(client, tokens)

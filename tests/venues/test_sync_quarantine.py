@@ -10,7 +10,7 @@ from venue_helpers import FERRY, device, member, venue
 
 
 async def _stored(uuid: str | None = None) -> int:
-    from huicui.venues.tables import Redemption
+    from huicui.sync.tables import Redemption
 
     query = Redemption.count()
     if uuid is not None:

@@ -13,7 +13,7 @@ SYNC = "/api/v1/redemptions/sync"
 
 
 async def _count(**where) -> int:
-    from huicui.venues.tables import Redemption
+    from huicui.sync.tables import Redemption
 
     query = Redemption.count()
     for name, value in where.items():
@@ -42,7 +42,7 @@ async def test_same_batch_twice_is_stored_once(client, tokens):
     assert r.json() == {"received": 3, "new": 0, "known": 3}
     assert await _count() == 3
 
-    from huicui.venues.tables import Redemption
+    from huicui.sync.tables import Redemption
 
     rows = {r["uuid"]: r for r in await Redemption.select()}
     first = rows[batch[0]["uuid"]]

@@ -28,7 +28,6 @@ log = logging.getLogger("huicui.bundles")
 SAFETY_REFRESH_SECONDS = 300
 # Built bundles kept in memory; each holds the whole revocation list, so bound by bytes.
 CACHE_MAX_BYTES = 256 * 1024 * 1024
-EXTRAS_KEY = "bundles"
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 class BundleService:
-    """Builds and caches bundles for one app (kept in ``ctx.extras``)."""
+    """Builds and caches bundles for one app (kept in ``ctx.bundle_service``)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -211,7 +210,6 @@ class BundleService:
 
 def bundle_service(ctx: Context) -> BundleService:
     """The app's :class:`BundleService`, made on first use."""
-    service = ctx.extras.get(EXTRAS_KEY)
-    if service is None:
-        service = ctx.extras[EXTRAS_KEY] = BundleService(ctx)
-    return service
+    if ctx.bundle_service is None:
+        ctx.bundle_service = BundleService(ctx)
+    return ctx.bundle_service

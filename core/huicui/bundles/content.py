@@ -20,9 +20,9 @@ from huicui_verifier.policy import BenefitInfo
 from huicui_verifier.revocations import ID_LENGTH
 from piccolo.query.functions.aggregate import Max
 
+from huicui.bundles.tables import BundleRelease
 from huicui.context import Context
 from huicui.roster.tables import Directory
-from huicui.venues.tables import BundleRelease
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
 async def change_stamp() -> int:
     """The newest audit event id: every change to bundle content writes one, so an
     unchanged stamp means the cached content is still right (one indexed read)."""
-    from huicui.roster.tables import AuditEvent
+    from huicui.audit.tables import AuditEvent
 
     row = await AuditEvent.select(Max(AuditEvent.id, alias="stamp")).first()
     return int(row["stamp"] or 0) if row else 0

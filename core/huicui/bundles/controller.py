@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from litestar import Request, Response, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from huicui.auth import DEVICE_ROLE, principal_of, roles
 from huicui.bundles.builder import bundle_service, etag_matches
+from huicui.context import Context
 from huicui.venues.devices import note_bundle_delivered
 
 MEDIA_TYPE = "application/cbor"
@@ -22,9 +23,9 @@ CACHE_CONTROL = "private, max-age=60"
     "ETag you hold: 304 and no body when nothing changed.",
     media_type=MEDIA_TYPE,
 )
-async def get_bundle(request: Request, state: State) -> Response[bytes]:
+async def get_bundle(request: Request, ctx: NamedDependency[Context]) -> Response[bytes]:
     principal = principal_of(request)
-    service = bundle_service(state.ctx)
+    service = bundle_service(ctx)
     assert principal.venue_id is not None  # device principals always carry their venue
     built = await service.for_venue(principal.venue_id)
     headers = {"ETag": built.etag, "Cache-Control": CACHE_CONTROL}

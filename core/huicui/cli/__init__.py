@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "huicui.cli.bundle",
     "huicui.cli.plugins",
     "huicui.cli.reports",
+    "huicui.cli.misuse",
 ]
 
 EPILOG = """\

@@ -29,7 +29,7 @@ SHOW_EPILOG = """\
 async def export_cmd(args: argparse.Namespace) -> int:
     from huicui_verifier.bundle import fingerprint
 
-    from huicui import audit
+    from huicui.audit import service as audit
     from huicui.bundles.builder import bundle_service
     from huicui.errors import NotFound
     from huicui.timefmt import to_local_iso

@@ -13,12 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 def cli_context():
     """A service context with the installed plugins and listeners, as the app builds it."""
     from huicui.app import build_context
-    from huicui.features import setup_context
     from huicui.settings import load_settings
 
-    ctx = build_context(load_settings())
-    setup_context(ctx, None)
-    return ctx
+    return build_context(load_settings())
 
 
 def _os_user() -> str:

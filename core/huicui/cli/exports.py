@@ -24,7 +24,7 @@ a revealed export is written to the audit log.
 async def export_cmd(args: argparse.Namespace) -> int:
 
     from huicui.errors import HuicuiError
-    from huicui.roster_io import exporting
+    from huicui.identities import exporting
 
     out = Path(args.output)
     fmt = args.format or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")

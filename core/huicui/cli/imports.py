@@ -49,7 +49,7 @@ async def import_cmd(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from huicui.errors import HuicuiError
-    from huicui.roster_io.importing import import_roster
+    from huicui.identities.importing import import_roster
 
     console = Console(stderr=False, highlight=False)
     path = Path(args.file)

@@ -10,7 +10,7 @@ from huicui.cli import run_async
 
 
 async def create_cmd(args: argparse.Namespace) -> int:
-    from huicui import audit
+    from huicui.audit import service as audit
 
     try:
         token, token_id = await create_staff_token(args.name, args.role)
@@ -30,7 +30,7 @@ async def create_cmd(args: argparse.Namespace) -> int:
 
 
 async def list_cmd(args: argparse.Namespace) -> int:
-    from huicui.roster.tables import StaffToken
+    from huicui.auth.tables import StaffToken
 
     rows = await StaffToken.select().order_by(StaffToken.id)
     for row in rows:
@@ -40,8 +40,8 @@ async def list_cmd(args: argparse.Namespace) -> int:
 
 
 async def revoke_cmd(args: argparse.Namespace) -> int:
-    from huicui import audit
-    from huicui.roster.tables import StaffToken
+    from huicui.audit import service as audit
+    from huicui.auth.tables import StaffToken
 
     done = (
         await StaffToken.update({StaffToken.revoked: True})

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from huicui.auth import ADMIN, ANY_STAFF, principal_of
 from huicui.context import Context
 from huicui.directories import service
 from huicui.directories.service import DirectoryIn, DirectoryOut
-from huicui.http import Id, provide_ctx
+from huicui.http import Id
 
 
 class DirectoryController(Controller):
     path = "/api/v1/directories"
     tags = ["directories"]
-    dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
     @get("/", guards=[ANY_STAFF], summary="All directories (rosters)")
     async def list(self, ctx: NamedDependency[Context]) -> list[DirectoryOut]:

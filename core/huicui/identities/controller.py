@@ -6,17 +6,16 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import ANY_STAFF, principal_of, roles
 from huicui.context import Context
-from huicui.http import MAX_ID, Id, Limit, Offset, PageOut, provide_ctx
-from huicui.identities import service
+from huicui.http import MAX_ID, Id, Limit, Offset, PageOut
+from huicui.identities import exporting, importing, service, uploads
 from huicui.identities.schemas import IdentityIn, IdentityOut, IdentityPatch, Residency
-from huicui.roster_io import exporting, importing, uploads
 
 REGISTRARS = roles("registrar", "admin")
 
@@ -56,7 +55,6 @@ IMPORT_HELP = (
 class IdentityController(Controller):
     path = "/api/v1/identities"
     tags = ["identities"]
-    dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
     @get("/", guards=[ANY_STAFF], summary="Search identities (masked)")
     async def search(

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import Principal
 from huicui.context import Context
 from huicui.db import is_postgres

@@ -21,7 +21,7 @@ from huicui_verifier import hb1
 from piccolo.columns.combination import And, Or
 from piccolo.engine.finder import engine_finder
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import Principal
 from huicui.context import Context
 from huicui.directories.service import get_directory_row, offered_codes

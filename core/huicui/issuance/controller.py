@@ -8,12 +8,11 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from huicui.auth import ANY_STAFF, principal_of, public, roles
 from huicui.context import Context
-from huicui.http import provide_ctx
 from huicui.issuance import cards, certificates
 from huicui.issuance.certificates import CertificateOut, HolderLinkOut
 from huicui.issuance.holder_page import HEADERS, render_card, render_not_found
@@ -33,7 +32,6 @@ class RevokeIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class CertificateController(Controller):
     path = "/api/v1/certificates"
     tags = ["certificates"]
-    dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
     @get("/{cert_id:str}", guards=[ANY_STAFF], summary="One certificate: HB1 text, status")
     async def read(self, ctx: NamedDependency[Context], cert_id: CertId) -> CertificateOut:
@@ -96,7 +94,7 @@ async def jwks_handler() -> Response:
 
 
 @get("/cards/{token:str}", guards=[public], tags=["certificates"], include_in_schema=False,
-     dependencies={"ctx": Provide(provide_ctx, sync_to_thread=False)})
+    )
 async def holder_card_page(ctx: NamedDependency[Context], token: str) -> Response:
     """The holder's card page; an unknown or replaced link gets a friendly 404 page."""
     row = await certificates.row_for_token(token)

@@ -37,7 +37,7 @@ from huicui_verifier.bundle import fingerprint as _verifier_fingerprint
 from piccolo.columns.combination import And
 from piccolo.engine.finder import engine_finder
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import Principal
 from huicui.context import Context
 from huicui.errors import Conflict, InvalidInput, NotFound

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from huicui.auth import ANY_STAFF, principal_of, roles
 from huicui.context import Context
-from huicui.http import Id, Limit, Offset, PageOut, parse_days, provide_ctx
+from huicui.http import Id, Limit, Offset, PageOut, parse_days
 from huicui.memberships import service
 from huicui.memberships.schemas import DecisionIn, MembershipOut, NominationIn, ReasonRequiredIn
 
@@ -22,7 +22,6 @@ STATE_PATTERN = "^(nominated|approved|active|expired|suspended|revoked|rejected)
 class MembershipController(Controller):
     path = "/api/v1/memberships"
     tags = ["memberships"]
-    dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
     @get("/", guards=[ANY_STAFF], summary="List memberships; due_within=30d for the review")
     async def list(

@@ -7,7 +7,7 @@ from typing import Any
 
 from piccolo.columns.combination import And
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import Principal
 from huicui.context import Context
 from huicui.directories.service import default_directory_id, get_directory_row

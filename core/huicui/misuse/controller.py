@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from huicui.auth import principal_of, roles
 from huicui.context import Context
-from huicui.http import MAX_ID, Id, Limit, Offset, PageOut, provide_ctx
+from huicui.http import MAX_ID, Id, Limit, Offset, PageOut
 from huicui.misuse import service
 from huicui.misuse.service import FlagDetailOut, ReasonIn
 
@@ -21,7 +21,6 @@ DECIDERS = roles("reviewer", "admin")
 class MisuseController(Controller):
     path = "/api/v1/misuse/flags"
     tags = ["misuse"]
-    dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
     @get("/", guards=[READERS], summary="Misuse flags, newest first (filter by status, kind)")
     async def list(

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import msgspec
 from piccolo.columns.combination import And
 
-from huicui import audit
-from huicui.bulk import IN_CHUNK, Params, fetch, one_connection
+from huicui.audit import service as audit
 from huicui.context import Context
+from huicui.db import one_connection
+from huicui.db.bulk import IN_CHUNK, Params, fetch
 from huicui.misuse.detect import (
     OVER_LIMIT,
     Finding,
@@ -30,7 +31,8 @@ from huicui.misuse.detect import (
 )
 from huicui.misuse.tables import MisuseFlag
 from huicui.plugins.api import RedemptionFact, hookimpl
-from huicui.venues.tables import Redemption, Venue
+from huicui.sync.tables import Redemption
+from huicui.venues.tables import Venue
 
 log = logging.getLogger("huicui.misuse")
 SYSTEM_ACTOR = "system:misuse"

@@ -8,15 +8,16 @@ from typing import Any
 import msgspec
 from piccolo.columns.combination import And
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import Principal
 from huicui.context import Context
 from huicui.errors import Conflict, InvalidInput, NotFound
 from huicui.misuse.detect import IMPOSSIBLE_TRAVEL, OVER_LIMIT
 from huicui.misuse.scan import json_value, membership_of
 from huicui.misuse.tables import MisuseFlag
+from huicui.sync.tables import Redemption
 from huicui.timefmt import to_local_iso
-from huicui.venues.tables import Device, Redemption, Venue
+from huicui.venues.tables import Device, Venue
 
 KIND_ZH = {OVER_LIMIT: "跨设备超出使用次数", IMPOSSIBLE_TRAVEL: "异地使用间隔过短"}
 KIND_EN = {OVER_LIMIT: "over limit across devices", IMPOSSIBLE_TRAVEL: "impossible travel"}

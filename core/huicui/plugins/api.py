@@ -27,7 +27,7 @@ from huicui_verifier.policy import (
     evaluate,
 )
 
-from huicui.audit import record as record_event
+from huicui.audit.service import record as record_event
 from huicui.auth import ADMIN, ANY_STAFF, STAFF_ROLES, Principal, principal_of, roles
 from huicui.context import Context
 from huicui.errors import (

@@ -6,10 +6,11 @@ import asyncio
 from typing import Annotated
 
 from litestar import Request, Response, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from huicui.auth import roles
+from huicui.context import Context
 from huicui.http import MAX_ID
 from huicui.reports.statement import settlement
 from huicui.reports.statement_csv import statement_csv
@@ -44,7 +45,7 @@ def chosen_format(fmt: str | None, accept: str) -> str:
 )
 async def get_settlement(
     request: Request,
-    state: State,
+    ctx: NamedDependency[Context],
     partner: Annotated[int, Parameter(ge=1, le=MAX_ID, description="partner id")],
     month: Annotated[str, Parameter(max_length=16, description="YYYY-MM, e.g. 2026-10")],
     fmt: Annotated[
@@ -52,7 +53,7 @@ async def get_settlement(
         Parameter(query="format", pattern="^(json|csv|pdf)$", description="json, csv or pdf"),
     ] = None,
 ) -> Response:
-    statement = await settlement(state.ctx, partner, month)
+    statement = await settlement(ctx, partner, month)
     kind = chosen_format(fmt, request.headers.get("accept", ""))
     name = f"settlement-{statement.partner.id}-{statement.month}"
     headers = {"Cache-Control": "private, no-store"}

@@ -19,8 +19,9 @@ from piccolo.columns.combination import And
 from huicui.context import Context
 from huicui.errors import InvalidInput, NotFound
 from huicui.plugins.api import RedemptionFact, SettlementLine
+from huicui.sync.tables import Redemption
 from huicui.timefmt import to_local_iso
-from huicui.venues.tables import Partner, Redemption, Venue
+from huicui.venues.tables import Partner, Venue
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR = 2020  # devices refuse to record anything earlier

@@ -4,7 +4,9 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from huicui.roster.tables import AuditEvent, Directory, Identity, Membership, StaffToken
+from huicui.audit.tables import AuditEvent
+from huicui.auth.tables import StaffToken
+from huicui.roster.tables import Directory, Identity, Membership
 
 APP_CONFIG = AppConfig(
     app_name="roster",

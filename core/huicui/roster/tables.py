@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
-    Boolean,
     Date,
     ForeignKey,
     Integer,
@@ -71,28 +70,3 @@ class Membership(Table, tablename="membership"):
     term_end = Date(null=True, default=None, index=True)
     state_reason = Text(default="")
     updated_at = Timestamptz(default=TimestamptzNow())
-
-
-class AuditEvent(Table, tablename="audit_event"):
-    """Append-only: the code never updates or deletes a row of this table."""
-
-    at = Timestamptz(default=TimestamptzNow(), index=True)
-    actor = Varchar(length=100, index=True)
-    actor_role = Varchar(length=32)
-    action = Varchar(length=64, index=True)
-    target_type = Varchar(length=32, index=True)
-    target_id = Varchar(length=64, index=True)
-    reason = Text(default="")
-    data = JSON(default="{}")
-
-
-class StaffToken(Table, tablename="staff_token"):
-    """A staff bearer token: only its SHA-256 is stored."""
-
-    name = Varchar(length=100)
-    role = Varchar(length=16)
-    token_hash = Varchar(length=64, unique=True, index=True)
-    prefix = Varchar(length=12)
-    created_at = Timestamptz(default=TimestamptzNow())
-    last_used_at = Timestamptz(null=True, default=None)
-    revoked = Boolean(default=False)

@@ -7,13 +7,12 @@ from typing import Annotated
 
 from huicui_verifier.records import SYNC_PATH, SyncRequest, SyncResponse
 from litestar import Request, get, post
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from huicui.auth import DEVICE_ROLE, principal_of, roles
 from huicui.context import Context
-from huicui.http import Limit, Offset, PageOut, provide_ctx
+from huicui.http import Limit, Offset, PageOut
 from huicui.sync.ingest import ingest
 from huicui.sync.listing import list_redemptions, make_filter
 
@@ -32,15 +31,14 @@ Text = Annotated[str | None, Parameter(max_length=64)]
     "Records already stored are counted as `known`.",
 )
 async def sync_redemptions(
-    request: Request, state: State, data: JSONBody[SyncRequest]
+    request: Request, ctx: NamedDependency[Context], data: JSONBody[SyncRequest]
 ) -> SyncResponse:
-    return await ingest(state.ctx, principal_of(request), data)
+    return await ingest(ctx, principal_of(request), data)
 
 
 @get(
     "/api/v1/redemptions",
     guards=[roles("admin", "auditor", "reviewer")],
-    dependencies={"ctx": Provide(provide_ctx, sync_to_thread=False)},
     tags=["sync"],
     summary="Synced redemptions, newest first, filtered",
     description="Every filter given must match. `certificate_id` is 16 hex digits; "

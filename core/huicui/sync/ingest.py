@@ -3,7 +3,7 @@
 A batch is all or nothing: every record is checked first, and one bad record refuses
 the whole batch with a problem naming each bad record by index, so nothing is ever
 half-written. The insert is one ``INSERT … ON CONFLICT (uuid) DO NOTHING`` statement
-(built once, values handed to the driver: :mod:`huicui.bulk`), so a batch sent twice
+(built once, values handed to the driver: :mod:`huicui.db.bulk`), so a batch sent twice
 (the device did not hear the first answer) is stored once.
 """
 
@@ -17,11 +17,13 @@ import uuid as uuidlib
 from huicui_verifier.records import MAX_BATCH, RedemptionRecord, SyncRequest, SyncResponse
 
 from huicui.auth import Principal
-from huicui.bulk import IN_CHUNK, Params, fetch, insert_rows, one_connection
 from huicui.context import Context
+from huicui.db import one_connection
+from huicui.db.bulk import IN_CHUNK, Params, fetch, insert_rows
 from huicui.errors import HuicuiError, InvalidInput
 from huicui.plugins.api import RedemptionFact
-from huicui.venues.tables import Device, Redemption, Venue
+from huicui.sync.tables import Redemption
+from huicui.venues.tables import Device, Venue
 
 log = logging.getLogger("huicui.sync")
 

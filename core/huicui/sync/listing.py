@@ -14,8 +14,8 @@ import msgspec
 
 from huicui.context import Context
 from huicui.errors import InvalidInput
+from huicui.sync.tables import Redemption
 from huicui.timefmt import to_local_iso
-from huicui.venues.tables import Redemption
 
 _CTI = re.compile(r"^[0-9a-fA-F]{16}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from huicui.auth import ADMIN, ANY_STAFF, principal_of
 from huicui.context import Context
-from huicui.http import Id, Limit, Offset, PageOut, provide_ctx
+from huicui.http import Id, Limit, Offset, PageOut
 from huicui.venues import devices, service
 from huicui.venues.schemas import (
     DeviceIn,
@@ -28,13 +28,11 @@ from huicui.venues.schemas import (
 
 KIND_PATTERN = "^(scenic|ferry|bus|hotel|hospital|school|workstation|training|counter)$"
 OptionalId = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
-_CTX = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
 
 class PartnerController(Controller):
     path = "/api/v1/partners"
     tags = ["partners"]
-    dependencies = _CTX
 
     @get("/", guards=[ANY_STAFF], summary="List partners (operators of venues)")
     async def list(
@@ -67,7 +65,6 @@ class PartnerController(Controller):
 class VenueController(Controller):
     path = "/api/v1/venues"
     tags = ["venues"]
-    dependencies = _CTX
 
     @get("/", guards=[ANY_STAFF], summary="List venues, by partner or kind")
     async def list(
@@ -107,7 +104,6 @@ class VenueController(Controller):
 class DeviceController(Controller):
     path = "/api/v1/devices"
     tags = ["devices"]
-    dependencies = _CTX
 
     @get("/", guards=[ANY_STAFF], summary="List devices, by venue or state")
     async def list(

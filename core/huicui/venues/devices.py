@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 from huicui_verifier.bundle import fingerprint
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import DEVICE_PREFIX, DEVICE_ROLE, Principal
 from huicui.context import Context
 from huicui.errors import NotFound
@@ -155,7 +155,7 @@ async def set_enabled(
 
 
 async def resolve_device(token: str) -> Principal | None:
-    """The ``hcd_`` resolver for :data:`huicui.auth.RESOLVERS`: enabled devices only."""
+    """The ``hcd_`` token resolver (``huicui.app.DEFAULT_RESOLVERS``): enabled devices only."""
     row = (
         await Device.select(
             Device.id, Device.name, Device.venue, Device.enabled, Device.last_seen_at

@@ -4,7 +4,9 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from huicui.venues.tables import BundleRelease, Device, Partner, Redemption, Venue
+from huicui.bundles.tables import BundleRelease
+from huicui.sync.tables import Redemption
+from huicui.venues.tables import Device, Partner, Venue
 
 APP_CONFIG = AppConfig(
     app_name="venues",

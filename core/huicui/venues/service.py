@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import Principal
 from huicui.context import Context
 from huicui.errors import InvalidInput, NotFound

@@ -60,32 +60,3 @@ class Device(Table, tablename="device"):
     bundle_version = Integer(null=True, default=None)  # last bundle version delivered
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
-
-
-class Redemption(Table, tablename="redemption"):
-    """One decision a device made and uploaded; ``uuid`` makes uploads idempotent."""
-
-    # UNIQUE already makes an index; a second one only slows the sync ingest.
-    uuid = Varchar(length=36, unique=True)
-    device = ForeignKey(references=Device, index=True)
-    venue = ForeignKey(references=Venue, index=True)
-    partner = ForeignKey(references=Partner, index=True)
-    certificate_id = Varchar(length=16, index=True)  # cti hex; may name no known certificate
-    membership_id = Integer(null=True, default=None, index=True)
-    benefit = Integer()  # filtered together with a certificate, partner or time, never alone
-    at = Timestamptz(index=True)
-    decision = Varchar(length=8)  # accept | refuse
-    reason = Varchar(length=64)
-    companions = Integer(default=0)
-    bundle_version = Integer(default=0)
-    received_at = Timestamptz(default=TimestamptzNow())
-
-
-class BundleRelease(Table, tablename="bundle_release"):
-    """One row per distinct global bundle content; its id is the bundle version."""
-
-    digest = Varchar(length=64, index=True)  # sha256 of the global content
-    key_count = Integer(default=0)
-    revoked_count = Integer(default=0)
-    benefit_count = Integer(default=0)
-    created_at = Timestamptz(default=TimestamptzNow())

@@ -11,11 +11,10 @@ from huicui.plugins.api import (
     Id,
     PageOut,
     principal_of,
-    provide_ctx,
     roles,
 )
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from huicui_benefits.workstation import bookings
@@ -30,7 +29,6 @@ def booking_controller(config: WorkstationConfig) -> type[Controller]:
     class WorkstationBookingController(Controller):
         path = "/api/v1/workstation/bookings"
         tags = ["workstation"]
-        dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
         @post("/", guards=[BOOKERS], summary="Book a workstation room for a member")
         async def create(

@@ -15,7 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from huicui.roster.tables import StaffToken
+from huicui.auth.tables import StaffToken
 from huicui.vault import hash_token, new_token
 
 STAFF_ROLES = ("admin", "registrar", "reviewer", "auditor")
@@ -41,7 +41,7 @@ class Principal(msgspec.Struct, frozen=True):
 Resolver = Callable[[str], Awaitable[Principal | None]]
 
 
-async def _resolve_staff(token: str) -> Principal | None:
+async def resolve_staff(token: str) -> Principal | None:
     row = (
         await StaffToken.select(
             StaffToken.id,
@@ -63,8 +63,9 @@ async def _resolve_staff(token: str) -> Principal | None:
     return Principal(kind="staff", id=row["id"], name=row["name"], role=row["role"])
 
 
-# Token prefix → resolver. The device module adds its own at import.
-RESOLVERS: dict[str, Resolver] = {STAFF_PREFIX: _resolve_staff}
+# Token prefix → resolver. ``huicui.app.create_app`` receives them (staff and device
+# tokens by default) and keeps them in the app's state, where ``authenticate`` finds them.
+Resolvers = dict[str, Resolver]
 
 
 async def authenticate(connection: ASGIConnection) -> Principal | None:
@@ -77,7 +78,8 @@ async def authenticate(connection: ASGIConnection) -> Principal | None:
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() == "bearer" and 8 < len(token) < 200:
-        resolver = RESOLVERS.get(token.split("_", 1)[0])
+        resolvers: Resolvers = connection.app.state.resolvers
+        resolver = resolvers.get(token.split("_", 1)[0])
         if resolver is not None:
             principal = await resolver(token)
     connection.scope.setdefault("state", {})["principal"] = principal

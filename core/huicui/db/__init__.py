@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 from pathlib import Path
+from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from huicui.settings import DatabaseSettings
 
@@ -80,3 +81,19 @@ async def connection_pool(engine: Engine, size: int):
             await engine.close_connection_pool()
     else:
         yield
+
+
+def one_connection(*, write: bool) -> Any:
+    """A transaction, so a handful of queries share one connection.
+
+    On SQLite every query outside a transaction opens, and closes, a connection of its
+    own (a thread, and on the last close a WAL checkpoint): a few queries in one
+    transaction cost one of those. ``write`` takes SQLite's write lock at the start
+    (``BEGIN IMMEDIATE``), so a transaction that reads and then writes waits for
+    another writer instead of failing when it tries to write.
+    """
+    engine = _engine()
+    if is_postgres(engine):
+        return engine.transaction()
+    kind = TransactionType.immediate if write else TransactionType.deferred
+    return engine.transaction(transaction_type=kind)

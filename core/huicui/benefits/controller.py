@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import msgspec
-from huicui_verifier.policy import Policy, describe_effect, hours_text
-from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
-
 from huicui.auth import ADMIN, ANY_STAFF
 from huicui.context import Context
 from huicui.errors import NotFound
-from huicui.http import provide_ctx
 from huicui.plugins.api import BenefitInfo
 from huicui.plugins.manager import PluginReport
+from huicui_verifier.policy import Policy, describe_effect, hours_text
+from litestar import Controller, get
+from litestar.di import NamedDependency
 
 
 class BenefitOut(msgspec.Struct):
@@ -59,7 +57,6 @@ def benefit_out(ctx: Context, info: BenefitInfo) -> BenefitOut:
 class BenefitController(Controller):
     path = "/api/v1/benefits"
     tags = ["benefits"]
-    dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
     @get("/", guards=[ANY_STAFF], summary="Installed benefits with their policies")
     async def list(self, ctx: NamedDependency[Context]) -> list[BenefitOut]:

@@ -6,9 +6,8 @@ import datetime as dt
 from typing import Any
 
 import msgspec
-
+from huicui.audit.tables import AuditEvent
 from huicui.auth import Principal
-from huicui.roster.tables import AuditEvent
 from huicui.timefmt import to_local_iso
 
 

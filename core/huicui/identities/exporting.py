@@ -15,13 +15,13 @@ from typing import Any
 
 import msgspec
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import Principal
 from huicui.context import Context
 from huicui.errors import Forbidden, InvalidInput
+from huicui.identities.columns import BY_FIELD, RESIDENCY_ZH
 from huicui.identities.service import identity_conditions
 from huicui.roster.tables import Identity
-from huicui.roster_io.columns import BY_FIELD, RESIDENCY_ZH
 from huicui.timefmt import to_local_iso
 from huicui.vault import mask
 

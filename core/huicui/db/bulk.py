@@ -20,7 +20,6 @@ from typing import Any
 
 from piccolo.columns.defaults.base import Default
 from piccolo.engine.finder import engine_finder
-from piccolo.engine.sqlite import TransactionType
 from piccolo.table import Table
 
 from huicui.db import is_postgres
@@ -224,20 +223,3 @@ async def fetch(sql: str, params: Params) -> list[dict[str, Any]]:
 # Bound parameters one IN (…) list may use, leaving room for a few others: within even
 # an old SQLite's 999.
 IN_CHUNK = 900
-
-
-def one_connection(*, write: bool) -> Any:
-    """A transaction, so a handful of queries share one connection.
-
-    On SQLite every query outside a transaction opens, and closes, a connection of its
-    own (a thread, and on the last close a WAL checkpoint): a few queries in one
-    transaction cost one of those. ``write`` takes SQLite's write lock at the start
-    (``BEGIN IMMEDIATE``), so a transaction that reads and then writes waits for
-    another writer instead of failing when it tries to write.
-    """
-    engine = engine_finder()
-    assert engine is not None
-    if is_postgres(engine):
-        return engine.transaction()
-    kind = TransactionType.immediate if write else TransactionType.deferred
-    return engine.transaction(transaction_type=kind)

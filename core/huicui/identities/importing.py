@@ -16,17 +16,17 @@ from typing import Any
 import msgspec
 from piccolo.engine.finder import engine_finder
 
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import Principal
-from huicui.bulk import insert_rows
 from huicui.context import Context
+from huicui.db.bulk import insert_rows
 from huicui.directories.service import default_directory_id, get_directory_row
 from huicui.errors import InvalidInput
+from huicui.identities.columns import BY_FIELD, REQUIRED, match_header, residency_value
+from huicui.identities.reading import Table, read_table
 from huicui.identities.schemas import IdentityIn
 from huicui.identities.service import parse_identity, row_values
 from huicui.roster.tables import Identity, Membership
-from huicui.roster_io.columns import BY_FIELD, REQUIRED, match_header, residency_value
-from huicui.roster_io.reading import Table, read_table
 
 CHUNK = 500
 MAX_LISTED_PROBLEMS = 10_000

@@ -9,7 +9,7 @@ from litestar import Request
 from litestar.datastructures import UploadFile
 
 from huicui.errors import BadRequest
-from huicui.roster_io.reading import ImportTooLarge
+from huicui.identities.reading import ImportTooLarge
 
 
 class Upload(msgspec.Struct):

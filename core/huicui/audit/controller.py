@@ -5,20 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
-from litestar.params import Parameter
-
-from huicui import audit
+from huicui.audit import service as audit
 from huicui.auth import roles
 from huicui.context import Context
-from huicui.http import Limit, Offset, PageOut, provide_ctx
+from huicui.http import Limit, Offset, PageOut
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
 
 
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]
-    dependencies = {"ctx": Provide(provide_ctx, sync_to_thread=False)}
 
     @get("/", guards=[roles("auditor", "admin")], summary="Audit events, newest first")
     async def list(

@@ -1,0 +1,32 @@
+"""Synced redemptions' table.
+
+Its migrations stay in the ``venues`` Piccolo app, where the table was first made
+(docs/architecture.md, "Tables and their owners").
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from huicui.venues.tables import Device, Partner, Venue
+
+
+class Redemption(Table, tablename="redemption"):
+    """One decision a device made and uploaded; ``uuid`` makes uploads idempotent."""
+
+    # UNIQUE already makes an index; a second one only slows the sync ingest.
+    uuid = Varchar(length=36, unique=True)
+    device = ForeignKey(references=Device, index=True)
+    venue = ForeignKey(references=Venue, index=True)
+    partner = ForeignKey(references=Partner, index=True)
+    certificate_id = Varchar(length=16, index=True)  # cti hex; may name no known certificate
+    membership_id = Integer(null=True, default=None, index=True)
+    benefit = Integer()  # filtered together with a certificate, partner or time, never alone
+    at = Timestamptz(index=True)
+    decision = Varchar(length=8)  # accept | refuse
+    reason = Varchar(length=64)
+    companions = Integer(default=0)
+    bundle_version = Integer(default=0)
+    received_at = Timestamptz(default=TimestamptzNow())
