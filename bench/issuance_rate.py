@@ -97,8 +97,9 @@ async def _whole_issue(ctx, n: int, tick) -> float:
         return 0.0
     from huicui.identities.schemas import IdentityIn
     from huicui.identities.service import row_values
+    from huicui.identities.tables import Identity
     from huicui.issuance.certificates import issue
-    from huicui.roster.tables import Identity, Membership
+    from huicui.memberships.tables import Membership
     from roster_import import resident_id
     from servicekit import bench_principal
 

@@ -106,7 +106,7 @@ async def child(path: str) -> dict:
         progress=progress,
     )
     seconds = time.perf_counter() - started
-    from huicui.roster.tables import Identity
+    from huicui.identities.tables import Identity
 
     stored = await Identity.count()
     # A second, smaller import under cProfile (not timed above): where the time goes.

@@ -52,7 +52,7 @@ DEFAULT_RESOLVERS: Resolvers = {STAFF_PREFIX: resolve_staff, DEVICE_PREFIX: reso
 
 @get("/health", guards=[public], tags=["meta"], summary="Liveness and database check")
 async def health(ctx: NamedDependency[Context]) -> dict[str, object]:
-    from huicui.roster.tables import Directory
+    from huicui.directories.tables import Directory
 
     await Directory.count()
     # Counts only: which plugin failed and why is for staff (GET /api/v1/benefits/plugins).

@@ -16,9 +16,16 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from huicui.context import Context
 from huicui.errors import BadRequest, InvalidInput, UnsupportedMediaType
 
+# Ids are 32-bit signed integers in both databases (Piccolo's Serial).
 MAX_ID = 2**31 - 1
+# An id in a path or a required query parameter.
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID, description="numeric id")]
-Limit = Annotated[int, Parameter(ge=1, le=500, description="page size (1-500)")]
+# An optional id filter in a query string.
+OptionalId = Annotated[int | None, Parameter(ge=1, le=MAX_ID, description="numeric id")]
+# An id inside a JSON body (msgspec checks it while decoding).
+IdField = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+# Paging: how many rows (not to be confused with a benefit's usage limit in a policy).
+PageSize = Annotated[int, Parameter(ge=1, le=500, description="page size (1-500)")]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000, description="rows to skip")]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from huicui.roster.tables import Directory
+from huicui.directories.tables import Directory
 from huicui.settings import load_settings
 
 

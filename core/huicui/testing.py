@@ -23,7 +23,7 @@ import datetime as dt
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +75,33 @@ def holder(**overrides: Any) -> HolderFacts:
     return HolderFacts(**values)
 
 
+async def approve_member(
+    client: Any,
+    headers: Callable[[str], dict[str, str]],
+    identity_id: int,
+    *,
+    directory_id: int | None = None,
+    source_org: str = "plugin test",
+) -> dict[str, Any]:
+    """Nominate an identity (as ``registrar``) and approve it (as ``reviewer``), through the
+    HTTP API as staff would; returns the approved membership, active with its certificate.
+
+    ``headers(role)`` gives the ``Authorization`` header of a role (:meth:`Harness.headers`).
+    """
+    nomination: dict[str, Any] = {"identity_id": identity_id, "source_org": source_org}
+    if directory_id:
+        nomination["directory_id"] = directory_id
+    r = await client.post("/api/v1/memberships", json=nomination, headers=headers("registrar"))
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        f"/api/v1/memberships/{r.json()['id']}/approve",
+        json={"reason": "材料齐全"},
+        headers=headers("reviewer"),
+    )
+    assert r.status_code == 200 and r.json()["state"] == "active", r.text
+    return r.json()
+
+
 @dataclass
 class Harness:
     """What a plugin test works with: the app, a client, bearer tokens per role."""
@@ -100,19 +127,10 @@ class Harness:
             "/api/v1/identities", json=body, headers=self.headers("registrar")
         )
         assert r.status_code == 201, r.text
-        nomination: dict[str, Any] = {"identity_id": r.json()["id"], "source_org": "plugin test"}
-        if directory_id:
-            nomination["directory_id"] = directory_id
-        r = await self.client.post(
-            "/api/v1/memberships", json=nomination, headers=self.headers("registrar")
+        membership = await approve_member(
+            self.client, self.headers, r.json()["id"], directory_id=directory_id
         )
-        assert r.status_code == 201, r.text
-        membership_id = r.json()["id"]
-        r = await self.client.post(
-            f"/api/v1/memberships/{membership_id}/approve", headers=self.headers("reviewer")
-        )
-        assert r.status_code == 200 and r.json()["state"] == "active", r.text
-        return membership_id
+        return membership["id"]
 
 
 async def staff_tokens() -> dict[str, str]:
@@ -177,6 +195,7 @@ def build_plugins(
 __all__: Sequence[str] = [
     "ROLES",
     "Harness",
+    "approve_member",
     "build_plugins",
     "holder",
     "migrate_database",

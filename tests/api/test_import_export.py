@@ -8,7 +8,8 @@ import io
 import openpyxl
 import pytest
 from huicui.audit.tables import AuditEvent
-from huicui.roster.tables import Identity, Membership
+from huicui.identities.tables import Identity
+from huicui.memberships.tables import Membership
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IDS = ["11010519491231002X", "440524188001010014", "G12345678", "E98765432"]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from huicui.memberships.states import STATES, TRANSITIONS
-from huicui.roster.tables import Membership
+from huicui.memberships.tables import Membership
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DOCS = iter(f"G{n:08d}" for n in range(10_000_000, 99_999_999))

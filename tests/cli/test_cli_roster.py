@@ -78,7 +78,7 @@ def test_token_create_refuses_a_bad_role(capsys):
 
 async def test_import_dry_run_then_refused_then_skip_invalid(db, tmp_path, capsys):
     from huicui.audit.tables import AuditEvent
-    from huicui.roster.tables import Identity
+    from huicui.identities.tables import Identity
 
     path = tmp_path / "名录.csv"
     path.write_text(HEADER + "李四,G12345678,13800138000,候鸟\n王五,12,,常住\n",
@@ -101,7 +101,7 @@ async def test_import_dry_run_then_refused_then_skip_invalid(db, tmp_path, capsy
     assert event["actor"].startswith("cli:") and "G12345678" not in str(event)
 
 async def test_import_with_nominate(db, tmp_path, capsys):
-    from huicui.roster.tables import Membership
+    from huicui.memberships.tables import Membership
 
     path = tmp_path / "r.csv"
     path.write_text(HEADER + "李四,G12345678,,\n", encoding="utf-8")
@@ -139,7 +139,7 @@ async def test_export_masked_and_revealed(db, tmp_path, capsys):
                                     for e in events) == 1
 
 async def test_memberships_due_and_expire(db, tmp_path, capsys):
-    from huicui.roster.tables import Membership
+    from huicui.memberships.tables import Membership
 
     src = tmp_path / "r.csv"
     src.write_text(HEADER + "甲,G10000001,,\n乙,G10000002,,\n丙,G10000003,,\n", encoding="utf-8")

@@ -10,15 +10,16 @@ import zlib
 from zoneinfo import ZoneInfo
 
 import pytest
+from huicui_test_support.certificates import jwks_by_kid, svg_to_image, unb64url
+from huicui_test_support.members import active_member, certificate
 from huicui_verifier import hb1
-from issuance_helpers import approved, certificate, jwks_by_kid, svg_to_image, unb64url
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEN = list(range(1, 11))
 
 
 async def test_approval_issues_a_certificate_with_the_right_claims(client, tokens, settings):
-    m = await approved(client, tokens, "李晓明")
+    m = await active_member(client, tokens, "李晓明")
     assert m["certificate_id"] and re.fullmatch(r"[0-9a-f]{16}", m["certificate_id"])
     cert = await certificate(client, tokens, m["certificate_id"])
     assert cert["status"] == "active" and cert["text"].startswith("HB1:")
@@ -56,7 +57,7 @@ async def test_approval_issues_a_certificate_with_the_right_claims(client, token
 
 
 async def test_a_child_makes_school_eligible_and_the_directory_limits_benefits(client, tokens):
-    m = await approved(client, tokens, "王芳",
+    m = await active_member(client, tokens, "王芳",
                        descendants=[{"name": "王小芳", "relation": "child", "birth_year": 2016}])
     claims = hb1.decode((await certificate(client, tokens, m["certificate_id"]))["text"]).claims
     assert 7 in claims.benefits
@@ -66,7 +67,7 @@ async def test_a_child_makes_school_eligible_and_the_directory_limits_benefits(c
         "term_days": 365, "benefits": [2, 5]})
     assert r.status_code == 201, r.text
     directory = r.json()
-    m = await approved(client, tokens, "赵强", directory_id=directory["id"])
+    m = await active_member(client, tokens, "赵强", directory_id=directory["id"])
     claims = hb1.decode((await certificate(client, tokens, m["certificate_id"]))["text"]).claims
     assert claims.benefits == (2, 5)
     assert claims.directory == directory["number"] != 1
@@ -80,7 +81,7 @@ async def test_a_partner_verifies_with_pycose_and_the_jwks_only(client, tokens):
     from pycose.keys.curves import Ed25519
     from pycose.messages import Sign1Message
 
-    m = await approved(client, tokens)
+    m = await active_member(client, tokens)
     text = (await certificate(client, tokens, m["certificate_id"]))["text"]
     keys = await jwks_by_kid(client)
 
@@ -100,7 +101,7 @@ async def test_png_decodes_to_the_exact_text_and_svg_is_a_qr(client, tokens):
     import zxingcpp
     from PIL import Image
 
-    m = await approved(client, tokens)
+    m = await active_member(client, tokens)
     cti = m["certificate_id"]
     text = (await certificate(client, tokens, cti))["text"]
     r = await client.get(f"/api/v1/certificates/{cti}/qr.png", headers=tokens.h("registrar"))
@@ -136,7 +137,7 @@ async def test_three_chinese_characters_and_ten_benefits_fit_a_version_8_qr(clie
     r = await client.post("/api/v1/directories", headers=tokens.h("admin"), json={
         "slug": "all-ten", "name_zh": "十项权益", "name_en": "All ten", "benefits": TEN})
     assert r.status_code == 201, r.text
-    m = await approved(client, tokens, "欧阳娜", directory_id=r.json()["id"],
+    m = await active_member(client, tokens, "欧阳娜", directory_id=r.json()["id"],
                        descendants=[{"name": "欧阳小娜", "relation": "child"}])
     text = (await certificate(client, tokens, m["certificate_id"]))["text"]
     assert list(hb1.decode(text).claims.benefits) == TEN
@@ -148,7 +149,7 @@ async def test_three_chinese_characters_and_ten_benefits_fit_a_version_8_qr(clie
 
 
 async def test_the_printed_certificate_is_a5_with_a_large_qr_and_the_name(client, tokens):
-    m = await approved(client, tokens, "李晓明")
+    m = await active_member(client, tokens, "李晓明")
     cti = m["certificate_id"]
     r = await client.get(f"/api/v1/certificates/{cti}/card.pdf", headers=tokens.h("auditor"))
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
@@ -180,7 +181,7 @@ async def test_the_printed_certificate_renders_and_its_qr_scans(client, tokens, 
     import zxingcpp
     from PIL import Image
 
-    m = await approved(client, tokens, "欧阳娜")
+    m = await active_member(client, tokens, "欧阳娜")
     cti = m["certificate_id"]
     text = (await certificate(client, tokens, cti))["text"]
     r = await client.get(f"/api/v1/certificates/{cti}/card.pdf", headers=tokens.h("auditor"))
@@ -212,7 +213,7 @@ def _streams(pdf: bytes) -> list[bytes]:
 async def test_revoking_needs_a_reason_and_the_right_role(client, tokens):
     from huicui.issuance.certificates import revoked_certificate_ids
 
-    m = await approved(client, tokens)
+    m = await active_member(client, tokens)
     cti = m["certificate_id"]
     url = f"/api/v1/certificates/{cti}/revoke"
     r = await client.post(url, headers=tokens.h("reviewer"), json={"reason": ""})
@@ -260,7 +261,7 @@ async def test_unknown_and_malformed_ids_are_problems(client, tokens, suffix):
 async def test_suspend_reinstate_renew_and_revoke_follow_the_membership(client, tokens):
     from huicui.issuance.certificates import revoked_certificate_ids
 
-    m = await approved(client, tokens)
+    m = await active_member(client, tokens)
     first = m["certificate_id"]
     r = await client.post(f"/api/v1/certificates/{first}/holder-link",
                           headers=tokens.h("registrar"))
@@ -299,7 +300,7 @@ async def test_suspend_reinstate_renew_and_revoke_follow_the_membership(client, 
 async def test_expired_revocations_leave_the_list_and_lookup_by_cti(client, tokens):
     from huicui.issuance.certificates import certificate_for_cti, revoked_certificate_ids
 
-    m = await approved(client, tokens)
+    m = await active_member(client, tokens)
     cti = m["certificate_id"]
     await client.post(f"/api/v1/certificates/{cti}/revoke", headers=tokens.h("admin"),
                       json={"reason": "test"})
@@ -318,10 +319,10 @@ async def test_rotation_keeps_old_certificates_verifiable(client, tokens, settin
     from huicui.app import build_context
     from huicui.issuance import keys
 
-    before = await approved(client, tokens, "张三")
+    before = await active_member(client, tokens, "张三")
     old = hb1.decode((await certificate(client, tokens, before["certificate_id"]))["text"])
     new_kid = await keys.rotate(build_context(settings), "test")
-    after = await approved(client, tokens, "李四")
+    after = await active_member(client, tokens, "李四")
     new = hb1.decode((await certificate(client, tokens, after["certificate_id"]))["text"])
     assert new.kid.hex() == new_kid != old.kid.hex()
 
@@ -344,7 +345,7 @@ async def test_compromise_hides_the_key_and_reissue_replaces_its_certificates(
     from huicui.issuance import certificates, keys
 
     ctx = build_context(settings)
-    m = await approved(client, tokens)
+    m = await active_member(client, tokens)
     cti = m["certificate_id"]
     kid = (await certificate(client, tokens, cti))["kid"]
     link = (await client.post(f"/api/v1/certificates/{cti}/holder-link",

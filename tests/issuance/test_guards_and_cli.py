@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from issuance_helpers import approved, certificate
+from huicui_test_support.members import active_member, certificate
 
 STAFF = ("admin", "registrar", "reviewer", "auditor")
 # (method, path suffix, roles allowed, body)
@@ -25,7 +25,7 @@ ROUTES = [
 @pytest.mark.parametrize(("method", "suffix", "allowed", "body"), ROUTES)
 async def test_certificate_routes_admit_exactly_their_roles(client, tokens, method, suffix,
                                                             allowed, body):
-    m = await approved(client, tokens)
+    m = await active_member(client, tokens)
     url = f"/api/v1/certificates/{m['certificate_id']}{suffix}"
     r = await client.request(method, url, json=body)
     assert r.status_code == 401
@@ -54,7 +54,7 @@ async def _huicui(*args: str) -> tuple[int, str, str]:
 
 
 async def test_keys_cli_rotate_compromise_and_reissue(client, tokens):
-    m = await approved(client, tokens, "钱七")
+    m = await active_member(client, tokens, "钱七")
     cti = m["certificate_id"]
     kid = (await certificate(client, tokens, cti))["kid"]
 
@@ -86,7 +86,7 @@ async def test_keys_cli_rotate_compromise_and_reissue(client, tokens):
 
 
 async def test_certificates_cli_show_link_pdf_revoke(client, tokens, tmp_path):
-    m = await approved(client, tokens)
+    m = await active_member(client, tokens)
     cti = m["certificate_id"]
     code, out, _ = await _huicui("certificates", "show", cti)
     assert code == 0 and '"status": "active"' in out and "HB1:" in out

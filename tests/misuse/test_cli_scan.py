@@ -6,7 +6,17 @@ import concurrent.futures
 
 import msgspec
 from huicui.cli import main
-from redemption_seed import BEIHAI_PORT, FERRY, device, local, member, partner, record, sync, venue
+from huicui_test_support.members import active_member
+from huicui_test_support.redemptions import (
+    BEIHAI_PORT,
+    FERRY,
+    device,
+    local,
+    partner,
+    record,
+    sync,
+    venue,
+)
 
 
 def _run(argv: list[str]) -> int:
@@ -27,7 +37,7 @@ async def test_scan_flags_what_was_synced_while_detection_was_off(db, settings, 
         port = await venue(client, tokens, a["id"], "北海国际客运港", "ferry", [FERRY],
                            BEIHAI_PORT)
         gates = [await device(client, tokens, port["id"], n) for n in ("1号闸机", "2号闸机")]
-        m = await member(client, tokens)
+        m = await active_member(client, tokens)
         await sync(client, gates[0], [record(m["cti"], port["id"], local(2025, 10, 15, h), FERRY)
                                       for h in (8, 9)])
         await sync(client, gates[1], [record(m["cti"], port["id"], local(2025, 10, 15, 10),

@@ -6,7 +6,8 @@ import datetime as dt
 import logging
 
 import pytest
-from redemption_seed import (
+from huicui_test_support.members import active_member
+from huicui_test_support.redemptions import (
     BEIHAI_PORT,
     FERRY,
     GUILIN_REED_FLUTE,
@@ -14,7 +15,6 @@ from redemption_seed import (
     WEIZHOU_PIER,
     device,
     local,
-    member,
     partner,
     record,
     sync,
@@ -60,7 +60,7 @@ async def place(client, tokens) -> dict:
 
 
 async def test_over_limit_across_devices_is_flagged_once(client, tokens, place):
-    m = await member(client, tokens)
+    m = await active_member(client, tokens)
     cti, day = m["cti"], (2025, 10, 15)
     r1 = record(cti, place["port"]["id"], local(*day, 8), FERRY)
     r2 = record(cti, place["port"]["id"], local(*day, 9), FERRY)
@@ -98,7 +98,7 @@ async def test_over_limit_across_devices_is_flagged_once(client, tokens, place):
 async def test_rerunning_detection_creates_nothing_new(client, tokens, place, app):
     from huicui.misuse.scan import rescan
 
-    m = await member(client, tokens)
+    m = await active_member(client, tokens)
     rides = [record(m["cti"], place["port"]["id"], local(2025, 10, 15, h), FERRY)
              for h in (8, 9, 10)]
     await sync(client, place["port1"], rides[:2])
@@ -110,7 +110,8 @@ async def test_rerunning_detection_creates_nothing_new(client, tokens, place, ap
 
 
 async def test_impossible_travel_is_flagged_and_a_plausible_trip_is_not(client, tokens, place):
-    far, trip, near = [await member(client, tokens, n) for n in ("周远航", "吴海燕", "郑小川")]
+    names = ("周远航", "吴海燕", "郑小川")
+    far, trip, near = [await active_member(client, tokens, n) for n in names]
     day = (2025, 10, 15)
     port_use = record(far["cti"], place["port"]["id"], local(*day, 10), FERRY)
     guilin_use = record(far["cti"], place["guilin"]["id"], local(*day, 11), SCENIC)
@@ -149,11 +150,12 @@ async def test_detection_failure_never_fails_the_sync(client, tokens, place, app
     from huicui.sync.tables import Redemption
     from piccolo.engine.finder import engine_finder
 
-    m = await member(client, tokens)
+    m = await active_member(client, tokens)
     rides = [record(m["cti"], place["port"]["id"], local(2025, 10, 15, h), FERRY)
              for h in (8, 9, 10)]
     engine = engine_finder()
     await engine.run_ddl('ALTER TABLE "misuse_flag" RENAME TO "misuse_flag_away"')
+    caplog.clear()  # from here on, everything logged is the sync's and detection's
     try:
         with caplog.at_level(logging.ERROR, logger="huicui.misuse"):
             result = await sync(client, place["port1"], rides)
@@ -181,7 +183,7 @@ async def test_detection_can_be_switched_off(db, settings, tokens):
         port = await venue(client, tokens, a["id"], "北海国际客运港", "ferry", [FERRY],
                            BEIHAI_PORT)
         gate = await device(client, tokens, port["id"], "1号闸机")
-        m = await member(client, tokens)
+        m = await active_member(client, tokens)
         await sync(client, gate, [record(m["cti"], port["id"], local(2025, 10, 15, h), FERRY)
                                   for h in (8, 9, 10)])
     assert await _flags() == []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from redemption_seed import (
+from huicui_test_support.members import active_member
+from huicui_test_support.redemptions import (
     BEIHAI_PORT,
     FERRY,
     GUILIN_REED_FLUTE,
@@ -11,7 +12,6 @@ from redemption_seed import (
     WEIZHOU_PIER,
     device,
     local,
-    member,
     partner,
     record,
     sync,
@@ -41,8 +41,8 @@ async def flagged(client, tokens) -> dict:
              await device(client, tokens, port["id"], "2号闸机"),
              await device(client, tokens, pier["id"], "码头闸机"),
              await device(client, tokens, guilin["id"], "检票口")]
-    rider = await member(client, tokens, "陈海生")
-    traveller = await member(client, tokens, "周远航")
+    rider = await active_member(client, tokens, "陈海生")
+    traveller = await active_member(client, tokens, "周远航")
     day = (2025, 10, 15)
     rides = [record(rider["cti"], port["id"], local(*day, 8), FERRY),
              record(rider["cti"], port["id"], local(*day, 9), FERRY),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hooktests import covers
-from members import active_member, audit_actions
+from huicui_test_support.members import active_member, audit_actions
 
 SCHOOL = "/api/v1/school/applications"
 HOUSING = "/api/v1/housing/applications"
@@ -12,11 +12,11 @@ HOUSING = "/api/v1/housing/applications"
 
 @covers("huicui_eligible", "huicui_route_handlers")
 async def test_school_needs_a_registered_descendant(client, tokens):
-    without = await active_member(client, tokens, descendants=0)
+    without = (await active_member(client, tokens, descendants=0))["id"]
     r = await client.post(SCHOOL, headers=tokens.h("registrar"),
                           json={"membership_id": without, "target": "北海市第一实验小学"})
     assert r.status_code == 409 and r.json()["benefit"] == 7
-    with_child = await active_member(client, tokens, descendants=1)
+    with_child = (await active_member(client, tokens, descendants=1))["id"]
     r = await client.post(SCHOOL, headers=tokens.h("registrar"), json={
         "membership_id": with_child, "target": "北海市第一实验小学", "note": "长子，一年级"})
     assert r.status_code == 201, r.text
@@ -25,7 +25,7 @@ async def test_school_needs_a_registered_descendant(client, tokens):
 
 @pytest.mark.parametrize("url", [SCHOOL, HOUSING])
 async def test_application_is_decided_by_someone_else(client, tokens, url):
-    mid = await active_member(client, tokens, descendants=1)
+    mid = (await active_member(client, tokens, descendants=1))["id"]
     r = await client.post(url, headers=tokens.h("admin"),
                           json={"membership_id": mid, "target": "项目甲", "note": "私密说明"})
     assert r.status_code == 201, r.text
@@ -53,8 +53,8 @@ async def test_application_is_decided_by_someone_else(client, tokens, url):
 
 
 async def test_reject_withdraw_list_and_guards(client, tokens):
-    a = await active_member(client, tokens)
-    b = await active_member(client, tokens)
+    a = (await active_member(client, tokens))["id"]
+    b = (await active_member(client, tokens))["id"]
     first = (await client.post(HOUSING, headers=tokens.h("registrar"),
                                json={"membership_id": a, "target": "滨海小区"})).json()
     second = (await client.post(HOUSING, headers=tokens.h("registrar"),

@@ -1,4 +1,4 @@
-"""The ten built-in benefits: codes as in DESIGN.md, policies as the offline verifier
+"""The ten built-in benefits: codes as in docs/plugins.md, policies as the offline verifier
 evaluates them, configuration overrides, settlement lines."""
 
 from __future__ import annotations

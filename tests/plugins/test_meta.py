@@ -98,7 +98,7 @@ def code_tokens(path: Path) -> list[str]:
     return out
 
 
-# Venue kinds (DESIGN.md: "a partner operates venues of a kind (scenic, ferry, bus, hotel,
+# Venue kinds ("a partner operates venues of a kind (scenic, ferry, bus, hotel,
 # hospital, school, workstation, training, counter)") are a core concept of their own
 # that shares words with some benefit slugs; these files may spell the kinds, nothing else.
 VENUE_KIND_FILES = {"venues/schemas.py", "venues/controller.py", "cli/venues.py"}

@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from hooktests import covers
-from members import active_member, audit_actions
+from huicui_test_support.members import active_member, audit_actions
 
 TZ = ZoneInfo("Asia/Shanghai")
 URL = "/api/v1/workstation/bookings"
@@ -24,7 +24,7 @@ def booking(mid: int, start: str, end: str, room: str = "银海区工作站 A �
 
 @covers("huicui_route_handlers", "huicui_piccolo_apps")
 async def test_book_list_and_cancel(client, tokens):
-    mid = await active_member(client, tokens)
+    mid = (await active_member(client, tokens))["id"]
     r = await client.post(URL, headers=tokens.h("registrar"),
                           json=booking(mid, at(2, 9), at(2, 11)))
     assert r.status_code == 201, r.text
@@ -49,8 +49,8 @@ async def test_book_list_and_cancel(client, tokens):
 
 
 async def test_overlapping_booking_of_one_room_is_a_conflict(client, tokens):
-    a = await active_member(client, tokens)
-    b = await active_member(client, tokens)
+    a = (await active_member(client, tokens))["id"]
+    b = (await active_member(client, tokens))["id"]
     first = (await client.post(URL, headers=tokens.h("registrar"),
                                json=booking(a, at(3, 9), at(3, 11)))).json()
     r = await client.post(URL, headers=tokens.h("registrar"), json=booking(b, at(3, 10), at(3, 12)))
@@ -70,7 +70,7 @@ async def test_overlapping_booking_of_one_room_is_a_conflict(client, tokens):
 
 
 async def test_times_are_checked(client, tokens):
-    mid = await active_member(client, tokens)
+    mid = (await active_member(client, tokens))["id"]
     cases = [
         (at(2, 11), at(2, 9), "ends_at must be after starts_at"),
         (at(2, 8), at(2, 14), "at most 4 hours"),
@@ -90,7 +90,7 @@ async def test_times_are_checked(client, tokens):
 
 
 async def test_monthly_limit_per_member(client, tokens):
-    mid = await active_member(client, tokens)
+    mid = (await active_member(client, tokens))["id"]
     start = dt.datetime.now(TZ).date() + dt.timedelta(days=1)
     month_days = [start + dt.timedelta(days=i) for i in range(40)
                   if (start + dt.timedelta(days=i)).month == start.month][:5]
@@ -109,7 +109,7 @@ async def test_monthly_limit_per_member(client, tokens):
 async def test_only_members_holding_the_benefit_may_book(client, tokens):
     r = await client.post("/api/v1/directories", headers=tokens.h("admin"), json={
         "slug": "ferry-only", "name_zh": "船", "name_en": "Ferry only", "benefits": [2]})
-    other = await active_member(client, tokens, directory_id=r.json()["id"])
+    other = (await active_member(client, tokens, directory_id=r.json()["id"]))["id"]
     r = await client.post(URL, headers=tokens.h("registrar"),
                           json=booking(other, at(2, 9), at(2, 10)))
     assert r.status_code == 409 and r.json()["benefit"] == 6
@@ -119,7 +119,7 @@ async def test_only_members_holding_the_benefit_may_book(client, tokens):
 
 
 async def test_booking_guards(client, tokens):
-    mid = await active_member(client, tokens)
+    mid = (await active_member(client, tokens))["id"]
     body = booking(mid, at(2, 9), at(2, 10))
     assert (await client.post(URL, json=body)).status_code == 401
     for who in ("reviewer", "auditor"):

@@ -8,7 +8,17 @@ import io
 import json
 
 from huicui.cli import main
-from redemption_seed import BEIHAI_PORT, FERRY, device, local, member, partner, record, sync, venue
+from huicui_test_support.members import active_member
+from huicui_test_support.redemptions import (
+    BEIHAI_PORT,
+    FERRY,
+    device,
+    local,
+    partner,
+    record,
+    sync,
+    venue,
+)
 
 
 def _run(argv: list[str]) -> int:
@@ -21,7 +31,7 @@ async def test_report_settlement_writes_json_csv_and_pdf(client, tokens, tmp_pat
     a = await partner(client, tokens, "北部湾旅游公司", "Beibu Gulf Tourism")
     port = await venue(client, tokens, a["id"], "北海国际客运港", "ferry", [FERRY], BEIHAI_PORT)
     gate = await device(client, tokens, port["id"], "1号闸机")
-    m = await member(client, tokens)
+    m = await active_member(client, tokens)
     await sync(client, gate, [
         record(m["cti"], port["id"], local(2025, 10, 3, 8), FERRY),
         record(m["cti"], port["id"], local(2025, 10, 9, 8), FERRY),

@@ -12,7 +12,8 @@ from collections import Counter
 
 import msgspec
 import pytest
-from redemption_seed import (
+from huicui_test_support.members import active_member
+from huicui_test_support.redemptions import (
     BEIHAI_PORT,
     FERRY,
     GUILIN_REED_FLUTE,
@@ -23,7 +24,6 @@ from redemption_seed import (
     WEIZHOU_PIER,
     device,
     local,
-    member,
     partner,
     record,
     sync,
@@ -55,7 +55,7 @@ async def _seed(client, tokens) -> dict:
         "counter": await device(client, tokens, counter["id"], "贵宾柜台"),
         "cave": await device(client, tokens, cave["id"], "检票口"),
     }
-    members = [await member(client, tokens, name) for name in ("陈海生", "黄晓燕", "梁志强")]
+    members = [await active_member(client, tokens, name) for name in ("陈海生", "黄晓燕", "梁志强")]
     rng = random.Random(20251001)
     uploads: dict[str, list[dict]] = {name: [] for name in devices}
     for day in range(1, 32):
@@ -251,7 +251,7 @@ async def test_csv_statement_opens_in_excel_and_adds_up(seeded, tokens):
 
 
 def test_csv_cells_that_look_like_formulas_stay_text():
-    from huicui.reports.statement import PartnerRef, Statement, StatementRow, Totals
+    from huicui.reports.schemas import PartnerRef, Statement, StatementRow, Totals
     from huicui.reports.statement_csv import statement_csv
 
     row = StatementRow(venue_id=1, venue_name_zh="=HYPERLINK(\"x\")", venue_name_en="",

@@ -66,7 +66,7 @@ REVOKED_CTI = bytes.fromhex("7e7e7e7e00000001")
 
 
 def benefit_table() -> tuple[BenefitInfo, ...]:
-    """The ten benefits of DESIGN.md with plausible policies."""
+    """The ten built-in benefits (docs/plugins.md) with plausible policies."""
 
     def b(
         code: int, slug: str, zh: str, en: str, cat: str, kinds: tuple[str, ...], policy: Policy

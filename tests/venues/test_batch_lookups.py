@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from venue_helpers import bearer, device, member, record, venue
+from huicui_test_support.members import active_member
+from huicui_test_support.venues import bearer, device, record, venue
 
 
 async def test_revoked_ids_are_sorted_8_byte_values_of_exactly_the_revoked(client, tokens):
     from huicui.issuance.certificates import revoked_certificate_ids
 
     assert await revoked_certificate_ids(dt.datetime.now(dt.UTC)) == []
-    members = [await member(client, tokens, name) for name in ("甲一", "乙二", "丙三", "丁四")]
+    names = ("甲一", "乙二", "丙三", "丁四")
+    members = [await active_member(client, tokens, name) for name in names]
     for m in members[:3]:
         r = await client.post(f"/api/v1/certificates/{m['cti']}/revoke",
                               headers=tokens.h("reviewer"), json={"reason": "证书遗失"})
@@ -27,7 +29,7 @@ async def test_revoked_ids_are_sorted_8_byte_values_of_exactly_the_revoked(clien
 async def test_a_batch_of_many_certificates_maps_each_to_its_membership(client, tokens):
     from huicui.sync.tables import Redemption
 
-    members = [await member(client, tokens, name) for name in ("甲一", "乙二", "丙三")]
+    members = [await active_member(client, tokens, name) for name in ("甲一", "乙二", "丙三")]
     v = await venue(client, tokens)
     e = await device(client, tokens, v["id"])
     now = int(time.time())

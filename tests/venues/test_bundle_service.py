@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from huicui_test_support.members import active_member
+from huicui_test_support.venues import FERRY, bearer, device, venue
 from huicui_verifier.bundle import BundleError, load
-from venue_helpers import FERRY, bearer, device, member, venue
 
 
 def _now() -> dt.datetime:
@@ -71,8 +72,8 @@ async def test_etag_gives_304_and_the_version_stays_when_nothing_changed(client,
 
 async def test_revocation_reaches_the_next_bundle_with_a_higher_version(client, tokens, app):
     pinned = await _pinned(app)
-    kept = await member(client, tokens, "王海")
-    gone = await member(client, tokens, "陈岛")
+    kept = await active_member(client, tokens, "王海")
+    gone = await active_member(client, tokens, "陈岛")
     v = await venue(client, tokens)
     h = bearer((await device(client, tokens, v["id"]))["token"])
     r = await client.get("/api/v1/bundle", headers=h)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from venue_helpers import bearer, device, venue
+from huicui_test_support.venues import bearer, device, venue
 
 
 async def test_enrollment_returns_token_once_and_the_pinned_fingerprint(client, tokens, app):

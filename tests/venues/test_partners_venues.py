@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from venue_helpers import FERRY, SCENIC, partner, venue
+from huicui_test_support.venues import FERRY, SCENIC, partner, venue
 
 
 async def test_partner_create_read_update_masks_and_encrypts_phone(client, tokens):

@@ -7,7 +7,8 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from venue_helpers import FERRY, SCENIC, bearer, device, member, record, venue
+from huicui_test_support.members import active_member
+from huicui_test_support.venues import FERRY, SCENIC, bearer, device, record, venue
 
 LIST, SYNC = "/api/v1/redemptions", "/api/v1/redemptions/sync"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -20,8 +21,8 @@ def _local(ts: int) -> str:
 
 async def _world(client, tokens) -> dict:
     """Two venues of two partners, a device at each, four uploaded decisions."""
-    m1 = await member(client, tokens, "李晓明")
-    m2 = await member(client, tokens, "王海")
+    m1 = await active_member(client, tokens, "李晓明")
+    m2 = await active_member(client, tokens, "王海")
     port = await venue(client, tokens)
     beach = await venue(client, tokens, kind="scenic", benefits=[SCENIC],
                         name_zh="银滩景区", name_en="Silver Beach")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from venue_helpers import FERRY, device, member, venue
+from huicui_test_support.members import active_member
+from huicui_test_support.venues import FERRY, device, venue
 
 
 async def _stored(uuid: str | None = None) -> int:
@@ -22,13 +23,13 @@ async def test_a_record_for_another_venue_is_quarantined_the_rest_stored_once(
     client, tokens, settings, tmp_path
 ):
     from huicui.app import create_app
+    from huicui_test_support.live_server import serving
     from huicui_verifier.bundle import load
     from huicui_verifier.device import DeviceHome
     from huicui_verifier.gate import check_and_record
     from huicui_verifier.sync import enroll, fetch_bundle, upload
-    from live_server import serving
 
-    m = await member(client, tokens)
+    m = await active_member(client, tokens)
     port = await venue(client, tokens)
     pier = await venue(client, tokens, partner_id=port["partner_id"], name_zh="涠洲岛码头",
                        name_en="Weizhou Pier")

@@ -7,7 +7,8 @@ import datetime as dt
 import time
 
 import msgspec
-from venue_helpers import FERRY, bearer, device, member, record, venue
+from huicui_test_support.members import active_member
+from huicui_test_support.venues import FERRY, bearer, device, record, venue
 
 SYNC = "/api/v1/redemptions/sync"
 
@@ -22,7 +23,7 @@ async def _count(**where) -> int:
 
 
 async def _setup(client, tokens):
-    m = await member(client, tokens)
+    m = await active_member(client, tokens)
     v = await venue(client, tokens)
     e = await device(client, tokens, v["id"])
     return m, v, e
@@ -126,11 +127,11 @@ async def test_cut_connection_then_retry_stores_each_record_once(client, tokens,
                                                                  tmp_path):
     """The device sends a batch and the line drops before the answer; it retries later."""
     from huicui.app import create_app
+    from huicui_test_support.live_server import post_and_hang_up, serving
     from huicui_verifier.device import DeviceHome
     from huicui_verifier.gate import check_and_record
     from huicui_verifier.records import SyncRequest
     from huicui_verifier.sync import enroll, upload
-    from live_server import post_and_hang_up, serving
 
     m, _, e = await _setup(client, tokens)
     with serving(create_app(settings)) as base:

@@ -238,10 +238,13 @@ def test_sync_uploads_in_batches_then_uses_etag(server, home, gen, live):
 def test_batch_size_never_exceeds_500(server, home, gen, live):
     h = DeviceHome(home)
     enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
-    fill_log(h, gen, live, 3)
+    # More records than one batch may hold, and a caller asking for a larger batch still.
+    count = MAX_BATCH * 2 + 7
+    fill_log(h, gen, live, count)
     with h.open_log() as log:
         result = upload(log, server.url, TOKEN, batch_size=10_000, backoff=0)
-    assert result.sent == 3 and max(server.batch_sizes) <= MAX_BATCH
+    assert result.sent == count and len(server.records) == count
+    assert server.batch_sizes == [MAX_BATCH, MAX_BATCH, 7]
 
 
 @pytest.mark.parametrize("failure", ["mid-upload", "after-store"])

@@ -8,7 +8,7 @@ from typing import Annotated
 from huicui.audit import service as audit
 from huicui.auth import roles
 from huicui.context import Context
-from huicui.http import Limit, Offset, PageOut
+from huicui.http import Offset, PageOut, PageSize
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
@@ -28,7 +28,7 @@ class AuditController(Controller):
         target_id: Annotated[str | None, Parameter(max_length=64)] = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
-        limit: Limit = 50,
+        limit: PageSize = 50,
         offset: Offset = 0,
     ) -> PageOut:
         items, total = await audit.list_events(

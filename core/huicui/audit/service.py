@@ -6,21 +6,10 @@ import datetime as dt
 from typing import Any
 
 import msgspec
+from huicui.audit.schemas import AuditEventOut
 from huicui.audit.tables import AuditEvent
 from huicui.auth import Principal
 from huicui.timefmt import to_local_iso
-
-
-class AuditEventOut(msgspec.Struct):
-    id: int
-    at: str
-    actor: str
-    actor_role: str
-    action: str
-    target_type: str
-    target_id: str
-    reason: str
-    data: dict[str, Any]
 
 
 async def record(

@@ -1,7 +1,7 @@
 """The audit log's table.
 
 Its migrations stay in the ``roster`` Piccolo app, where the table was first made
-(docs/architecture.md, "Tables and their owners").
+(docs/architecture.md, "Domains and the tables they own").
 """
 
 from __future__ import annotations

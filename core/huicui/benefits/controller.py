@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-import msgspec
 from huicui.auth import ADMIN, ANY_STAFF
+from huicui.benefits.schemas import InstalledBenefitOut
 from huicui.context import Context
 from huicui.errors import NotFound
 from huicui.plugins.api import BenefitInfo
 from huicui.plugins.manager import PluginReport
-from huicui_verifier.policy import Policy, describe_effect, hours_text
+from huicui_verifier.policy import describe_effect, hours_text
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
 
-class BenefitOut(msgspec.Struct):
-    """One installed benefit, its policy as data and as words, and the plugin behind it."""
-
-    code: int
-    slug: str
-    name_zh: str
-    name_en: str
-    category: str
-    venue_kinds: list[str]
-    policy: Policy
-    effect_zh: str
-    effect_en: str
-    hours_zh: str
-    hours_en: str
-    plugin: str
-    distribution: str
-    version: str
-
-
-def benefit_out(ctx: Context, info: BenefitInfo) -> BenefitOut:
+def benefit_out(ctx: Context, info: BenefitInfo) -> InstalledBenefitOut:
     effect_zh, effect_en = describe_effect(info.policy)
     hours_zh, hours_en = hours_text(info.policy.hours)
     owner = ctx.plugins.plugin_of(info.code)
-    return BenefitOut(
+    return InstalledBenefitOut(
         code=info.code,
         slug=info.slug,
         name_zh=info.name_zh,
@@ -59,11 +40,11 @@ class BenefitController(Controller):
     tags = ["benefits"]
 
     @get("/", guards=[ANY_STAFF], summary="Installed benefits with their policies")
-    async def list(self, ctx: NamedDependency[Context]) -> list[BenefitOut]:
+    async def list(self, ctx: NamedDependency[Context]) -> list[InstalledBenefitOut]:
         return [benefit_out(ctx, info) for info in ctx.plugins.benefits()]
 
     @get("/{code:int}", guards=[ANY_STAFF], summary="One installed benefit")
-    async def read(self, ctx: NamedDependency[Context], code: int) -> BenefitOut:
+    async def read(self, ctx: NamedDependency[Context], code: int) -> InstalledBenefitOut:
         info = ctx.plugins.benefit(code)
         if info is None:
             raise NotFound("未安装该权益", f"No installed benefit has code {code}")

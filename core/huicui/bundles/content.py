@@ -22,7 +22,7 @@ from piccolo.query.functions.aggregate import Max
 
 from huicui.bundles.tables import BundleRelease
 from huicui.context import Context
-from huicui.roster.tables import Directory
+from huicui.directories.tables import Directory
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 from huicui.auth import ADMIN, ANY_STAFF, principal_of
 from huicui.context import Context
 from huicui.directories import service
-from huicui.directories.service import DirectoryIn, DirectoryOut
+from huicui.directories.schemas import DirectoryIn, DirectoryOut
 from huicui.http import Id
 
 

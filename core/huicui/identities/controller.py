@@ -13,33 +13,23 @@ from litestar.response import Stream
 from huicui.audit import service as audit
 from huicui.auth import ANY_STAFF, principal_of, roles
 from huicui.context import Context
-from huicui.http import MAX_ID, Id, Limit, Offset, PageOut
+from huicui.http import MAX_ID, Id, Offset, PageOut, PageSize
 from huicui.identities import exporting, importing, service, uploads
-from huicui.identities.schemas import IdentityIn, IdentityOut, IdentityPatch, Residency
+from huicui.identities.schemas import (
+    IdentityIn,
+    IdentityOut,
+    IdentityPatch,
+    LookupIn,
+    LookupOut,
+    Residency,
+    RevealIn,
+    RevealOut,
+)
+from huicui.memberships.states import STATE_PATTERN
 
 REGISTRARS = roles("registrar", "admin")
 
 
-class RevealIn(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(min_length=5, max_length=500)]
-
-
-class RevealOut(msgspec.Struct):
-    id: int
-    id_doc: str
-    phone: str
-
-
-class LookupIn(msgspec.Struct, forbid_unknown_fields=True):
-    id_doc: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-
-
-class LookupOut(msgspec.Struct):
-    registered: bool
-    identity: IdentityOut | None = None
-
-
-STATE_PATTERN = "^(nominated|approved|active|expired|suspended|revoked|rejected)$"
 IMPORT_HELP = (
     "Upload a roster as multipart/form-data (field `file`) or as the raw body with "
     "Content-Type text/csv or the XLSX media type. Headers in Chinese or English "
@@ -65,7 +55,7 @@ class IdentityController(Controller):
         source: Annotated[str | None, Parameter(max_length=64)] = None,
         residency: Residency | None = None,
         status: Annotated[str | None, Parameter(pattern=STATE_PATTERN)] = None,
-        limit: Limit = 50,
+        limit: PageSize = 50,
         offset: Offset = 0,
     ) -> PageOut:
         items, total = await service.search_identities(

@@ -21,7 +21,7 @@ from huicui.context import Context
 from huicui.errors import Forbidden, InvalidInput
 from huicui.identities.columns import BY_FIELD, RESIDENCY_ZH
 from huicui.identities.service import identity_conditions
-from huicui.roster.tables import Identity
+from huicui.identities.tables import Identity
 from huicui.timefmt import to_local_iso
 from huicui.vault import mask
 

@@ -24,9 +24,10 @@ from huicui.directories.service import default_directory_id, get_directory_row
 from huicui.errors import InvalidInput
 from huicui.identities.columns import BY_FIELD, REQUIRED, match_header, residency_value
 from huicui.identities.reading import Table, read_table
-from huicui.identities.schemas import IdentityIn
+from huicui.identities.schemas import IdentityIn, ImportReport, RowProblem
 from huicui.identities.service import parse_identity, row_values
-from huicui.roster.tables import Identity, Membership
+from huicui.identities.tables import Identity
+from huicui.memberships.tables import Membership
 
 CHUNK = 500
 MAX_LISTED_PROBLEMS = 10_000
@@ -41,41 +42,6 @@ class ImportRejected(InvalidInput):
     """Rows had problems and ``skip_invalid`` was not given: nothing was written."""
 
     code = "import_rejected"
-
-
-class RowProblem(msgspec.Struct):
-    """One problem in one cell: the row as Excel numbers it and the column as headed."""
-
-    row: int
-    column: str
-    field: str
-    code: str
-    zh: str
-    en: str
-
-
-class ImportReport(msgspec.Struct):
-    """What an import found and did; the same shape for dry runs, refusals and writes."""
-
-    file_name: str
-    format: str
-    encoding: str
-    dry_run: bool
-    skip_invalid: bool
-    status: str  # "dry_run" | "rejected" | "written"
-    message_zh: str
-    message_en: str
-    rows_total: int
-    rows_valid: int
-    rows_invalid: int
-    created: int
-    nominated: int
-    skipped_rows: list[int]
-    problems: list[RowProblem]
-    problems_omitted: int = 0
-    ignored_columns: list[str] = msgspec.field(default_factory=list)
-    created_ids: list[int] = msgspec.field(default_factory=list)
-    directory_id: int | None = None
 
 
 class _Row(msgspec.Struct):

@@ -71,3 +71,57 @@ class Page(msgspec.Struct):
     total: int
     limit: int
     offset: int
+
+
+class RevealIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(min_length=5, max_length=500)]
+
+
+class RevealOut(msgspec.Struct):
+    id: int
+    id_doc: str
+    phone: str
+
+
+class LookupIn(msgspec.Struct, forbid_unknown_fields=True):
+    id_doc: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class LookupOut(msgspec.Struct):
+    registered: bool
+    identity: IdentityOut | None = None
+
+
+class RowProblem(msgspec.Struct):
+    """One problem in one cell: the row as Excel numbers it and the column as headed."""
+
+    row: int
+    column: str
+    field: str
+    code: str
+    zh: str
+    en: str
+
+
+class ImportReport(msgspec.Struct):
+    """What an import found and did; the same shape for dry runs, refusals and writes."""
+
+    file_name: str
+    format: str
+    encoding: str
+    dry_run: bool
+    skip_invalid: bool
+    status: str  # "dry_run" | "rejected" | "written"
+    message_zh: str
+    message_en: str
+    rows_total: int
+    rows_valid: int
+    rows_invalid: int
+    created: int
+    nominated: int
+    skipped_rows: list[int]
+    problems: list[RowProblem]
+    problems_omitted: int = 0
+    ignored_columns: list[str] = msgspec.field(default_factory=list)
+    created_ids: list[int] = msgspec.field(default_factory=list)
+    directory_id: int | None = None

@@ -14,6 +14,7 @@ from huicui.context import Context
 from huicui.db import is_postgres
 from huicui.errors import Conflict, InvalidInput, NotFound
 from huicui.identities.schemas import Descendant, IdentityIn, IdentityOut, IdentityPatch
+from huicui.identities.tables import Identity
 from huicui.identities.validation import (
     ID_DOC_ZH,
     FieldProblem,
@@ -22,7 +23,7 @@ from huicui.identities.validation import (
     id_doc_problem,
     phone_problem,
 )
-from huicui.roster.tables import Identity, Membership
+from huicui.memberships.tables import Membership
 from huicui.timefmt import to_local_iso
 from huicui.vault import last4, mask, normalize_identifier
 

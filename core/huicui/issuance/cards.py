@@ -1,7 +1,7 @@
 """What a holder shows: the QR code as PNG and SVG, and the printable A5 honor certificate.
 
 Pure functions of the HB1 text and what is printed beside it; no database here.
-The QR uses error correction M (DESIGN.md sizes HB1 for a version-8 code at M) and
+The QR uses error correction M (docs/hb1.md sizes HB1 for a version-8 code at M) and
 the standard quiet zone of four modules. The certificate embeds Noto Sans CJK (the
 simplified-Chinese face of the collection shipped by ``noto-cjk-sans-otc``), so a
 name prints correctly on a machine without Chinese fonts.

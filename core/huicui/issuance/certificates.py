@@ -25,13 +25,16 @@ from huicui.audit import service as audit
 from huicui.auth import Principal
 from huicui.context import Context
 from huicui.directories.service import get_directory_row, offered_codes
+from huicui.directories.tables import Directory
 from huicui.errors import Conflict, HuicuiError, InvalidInput, NotFound
+from huicui.identities.tables import Identity
 from huicui.issuance.cards import CardContent
 from huicui.issuance.holder_page import HolderCard
 from huicui.issuance.keys import certificate_signer
+from huicui.issuance.schemas import CertificateBenefitOut, CertificateOut, HolderLinkOut, Issued
 from huicui.issuance.tables import Certificate, SigningKey
+from huicui.memberships.tables import Membership
 from huicui.plugins.api import HolderFacts
-from huicui.roster.tables import Directory, Identity, Membership
 from huicui.timefmt import to_local_iso
 from huicui.vault import hash_token
 
@@ -41,51 +44,6 @@ NO_DOCUMENT = "-"  # printed instead of the last four when no ID document is on 
 STATUS_ZH = {"active": "有效", "revoked": "已撤销", "superseded": "已被新证书取代"}
 ISSUING_ACTIONS = frozenset({"approve", "renew", "reinstate"})
 REVOKING_ACTIONS = frozenset({"suspend", "revoke", "expire"})
-
-
-class BenefitOut(msgspec.Struct):
-    code: int
-    slug: str
-    name_zh: str
-    name_en: str
-
-
-class CertificateOut(msgspec.Struct):
-    """A certificate as staff see it. ``text`` is what the QR code carries."""
-
-    id: str
-    text: str
-    status: str
-    status_zh: str
-    membership_id: int
-    identity_id: int
-    directory_number: int
-    kid: str
-    key_state: str
-    issued_at: str
-    valid_from: str
-    valid_until: str
-    iat: int
-    exp: int
-    benefits: list[BenefitOut]
-    revoked_at: str | None
-    revoke_reason: str
-    superseded_by: str | None
-
-
-class Issued(msgspec.Struct):
-    """A freshly issued certificate; ``holder_link`` is set only when a new link was made."""
-
-    cti: str
-    holder_link: str | None
-
-
-class HolderLinkOut(msgspec.Struct):
-    """The holder's card link; shown once (only its hash is stored)."""
-
-    id: str
-    link: str
-    token: str
 
 
 def parse_cti(text: str) -> str:
@@ -338,7 +296,7 @@ async def get_row(cti_hex: str) -> dict[str, Any]:
     return row
 
 
-def benefit_out(ctx: Context, code: int) -> BenefitOut:
+def benefit_out(ctx: Context, code: int) -> CertificateBenefitOut:
     """Code, slug and names of a benefit; an uninstalled code keeps its number."""
     info = None
     if ctx.plugins is not None:
@@ -347,9 +305,10 @@ def benefit_out(ctx: Context, code: int) -> BenefitOut:
         except (KeyError, LookupError):
             info = None
     if info is None:
-        return BenefitOut(code=code, slug=f"benefit-{code}", name_zh=f"权益 {code}",
-                          name_en=f"Benefit {code}")
-    return BenefitOut(code=code, slug=info.slug, name_zh=info.name_zh, name_en=info.name_en)
+        return CertificateBenefitOut(code=code, slug=f"benefit-{code}", name_zh=f"权益 {code}",
+                                     name_en=f"Benefit {code}")
+    return CertificateBenefitOut(code=code, slug=info.slug, name_zh=info.name_zh,
+                                 name_en=info.name_en)
 
 
 async def to_out(ctx: Context, row: dict[str, Any]) -> CertificateOut:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
@@ -14,19 +13,15 @@ from litestar.params import JSONBody, Parameter
 from huicui.auth import ANY_STAFF, principal_of, public, roles
 from huicui.context import Context
 from huicui.issuance import cards, certificates
-from huicui.issuance.certificates import CertificateOut, HolderLinkOut
 from huicui.issuance.holder_page import HEADERS, render_card, render_not_found
 from huicui.issuance.jwks import CACHE_CONTROL, jwks
+from huicui.issuance.schemas import CertificateOut, HolderLinkOut, RevokeIn
 
 REVIEWERS = roles("reviewer", "admin")
 LINK_ISSUERS = roles("registrar", "reviewer", "admin")
 CertId = Annotated[str, Parameter(max_length=64, description="certificate id: 16 hex digits")]
 Scale = Annotated[int, Parameter(ge=cards.MIN_SCALE, le=cards.MAX_SCALE,
                                  description="pixels per module (4-20)")]
-
-
-class RevokeIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
 class CertificateController(Controller):

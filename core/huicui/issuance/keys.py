@@ -41,6 +41,7 @@ from huicui.audit import service as audit
 from huicui.auth import Principal
 from huicui.context import Context
 from huicui.errors import Conflict, InvalidInput, NotFound
+from huicui.issuance.schemas import KeyOut
 from huicui.issuance.tables import Certificate, SigningKey
 from huicui.settings import SettingsError
 from huicui.vault import load_signing_passphrase
@@ -66,19 +67,6 @@ class IssuerKey(msgspec.Struct, frozen=True, kw_only=True):
     state: KeyState
     not_before: int  # epoch seconds: certificates issued earlier are refused
     not_after: int | None  # epoch seconds it stopped signing; None while active
-
-
-class KeyOut(msgspec.Struct):
-    """A signing key as staff see it (``huicui keys list``)."""
-
-    kid: str
-    purpose: str
-    state: str
-    fingerprint: str
-    not_before: int
-    not_after: int | None
-    state_reason: str
-    certificates: int
 
 
 def fingerprint(public_key: bytes) -> str:

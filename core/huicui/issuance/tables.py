@@ -6,7 +6,8 @@ from piccolo.columns import JSON, BigInt, ForeignKey, Integer, Text, Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from huicui.roster.tables import Identity, Membership
+from huicui.identities.tables import Identity
+from huicui.memberships.tables import Membership
 
 
 class SigningKey(Table, tablename="signing_key"):

@@ -10,13 +10,13 @@ from litestar.params import JSONBody, Parameter
 
 from huicui.auth import ANY_STAFF, principal_of, roles
 from huicui.context import Context
-from huicui.http import Id, Limit, Offset, PageOut, parse_days
+from huicui.http import Id, Offset, OptionalId, PageOut, PageSize, parse_days
 from huicui.memberships import service
 from huicui.memberships.schemas import DecisionIn, MembershipOut, NominationIn, ReasonRequiredIn
+from huicui.memberships.states import STATE_PATTERN
 
 REGISTRARS = roles("registrar", "admin")
 REVIEWERS = roles("reviewer", "admin")
-STATE_PATTERN = "^(nominated|approved|active|expired|suspended|revoked|rejected)$"
 
 
 class MembershipController(Controller):
@@ -28,12 +28,12 @@ class MembershipController(Controller):
         self,
         ctx: NamedDependency[Context],
         state_filter: Annotated[str | None, Parameter(query="state", pattern=STATE_PATTERN)] = None,
-        directory_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
-        identity_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
+        directory_id: OptionalId = None,
+        identity_id: OptionalId = None,
         due_within: Annotated[
             str | None, Parameter(max_length=8, description="terms ending within e.g. 30d, 4w, 3m")
         ] = None,
-        limit: Limit = 50,
+        limit: PageSize = 50,
         offset: Offset = 0,
     ) -> PageOut:
         days = parse_days(due_within, "due_within") if due_within else None

@@ -6,13 +6,15 @@ from typing import Annotated
 
 import msgspec
 
+from huicui.http import IdField
+
 Reason = Annotated[str, msgspec.Meta(max_length=2000)]
 
 
 class NominationIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    identity_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    identity_id: IdField
     # None: the default directory.
-    directory_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    directory_id: IdField | None = None
     source_org: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     reason: Reason = ""
 

@@ -13,9 +13,10 @@ from huicui.context import Context
 from huicui.directories.service import default_directory_id, get_directory_row
 from huicui.errors import Conflict, FourEyesViolation, NotFound
 from huicui.identities.service import get_row as get_identity_row
+from huicui.identities.tables import Identity
 from huicui.memberships.schemas import MembershipOut, NominationIn
 from huicui.memberships.states import STATE_NAMES_ZH, next_state
-from huicui.roster.tables import Identity, Membership
+from huicui.memberships.tables import Membership
 from huicui.timefmt import to_local_iso, today
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from huicui.errors import IllegalTransition
 
 STATES = ("nominated", "approved", "active", "expired", "suspended", "revoked", "rejected")
+# A query parameter naming one state (used by the memberships and identities filters).
+STATE_PATTERN = "^(" + "|".join(STATES) + ")$"
 
 # action -> (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {

@@ -10,9 +10,9 @@ from litestar.params import JSONBody, Parameter
 
 from huicui.auth import principal_of, roles
 from huicui.context import Context
-from huicui.http import MAX_ID, Id, Limit, Offset, PageOut
+from huicui.http import MAX_ID, Id, Offset, PageOut, PageSize
 from huicui.misuse import service
-from huicui.misuse.service import FlagDetailOut, ReasonIn
+from huicui.misuse.schemas import FlagDetailOut, ReasonIn
 
 READERS = roles("reviewer", "auditor", "admin")
 DECIDERS = roles("reviewer", "admin")
@@ -33,7 +33,7 @@ class MisuseController(Controller):
             str | None, Parameter(pattern="^(over_limit|impossible_travel)$")
         ] = None,
         membership_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
-        limit: Limit = 50,
+        limit: PageSize = 50,
         offset: Offset = 0,
     ) -> PageOut:
         items, total = await service.list_flags(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import msgspec
 from piccolo.columns.combination import And
 
 from huicui.audit import service as audit
@@ -14,6 +13,7 @@ from huicui.context import Context
 from huicui.errors import Conflict, InvalidInput, NotFound
 from huicui.misuse.detect import IMPOSSIBLE_TRAVEL, OVER_LIMIT
 from huicui.misuse.scan import json_value, membership_of
+from huicui.misuse.schemas import FlagDetailOut, FlagOut, RecordOut
 from huicui.misuse.tables import MisuseFlag
 from huicui.sync.tables import Redemption
 from huicui.timefmt import to_local_iso
@@ -24,56 +24,6 @@ KIND_EN = {OVER_LIMIT: "over limit across devices", IMPOSSIBLE_TRAVEL: "impossib
 STATUS_ZH = {"open": "待处理", "dismissed": "已驳回", "actioned": "已处理（已暂停）"}
 PERIOD_ZH = {"day": "每日", "week": "每周", "month": "每月", "year": "每年"}
 PERIOD_EN = {"day": "per day", "week": "per week", "month": "per month", "year": "per year"}
-
-
-class ReasonIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Why staff decided as they did; kept on the flag and in the audit log."""
-
-    reason: str = msgspec.field(default="")
-
-
-class FlagOut(msgspec.Struct):
-    """A misuse flag as staff see it; ``summary_*`` says what was found in words."""
-
-    id: int
-    kind: str
-    kind_zh: str
-    certificate_id: str
-    membership_id: int | None
-    benefit: int | None
-    benefit_name_zh: str
-    benefit_name_en: str
-    redemption_uuids: list[str]
-    details: dict[str, Any]
-    summary_zh: str
-    summary_en: str
-    status: str
-    status_zh: str
-    created_at: str
-    handled_by: str
-    handled_at: str | None
-    note: str
-
-
-class RecordOut(msgspec.Struct):
-    """One redemption behind a flag: when (Asia/Shanghai), where, which device, decision."""
-
-    uuid: str
-    at: str
-    benefit: int
-    benefit_name_zh: str
-    venue_id: int
-    venue_name_zh: str
-    venue_name_en: str
-    device_id: int
-    device_name: str
-    decision: str
-    reason: str
-
-
-class FlagDetailOut(msgspec.Struct):
-    flag: FlagOut
-    records: list[RecordOut]
 
 
 def _benefit_names(ctx: Context, code: int | None) -> tuple[str, str]:

@@ -122,7 +122,7 @@ async def holder_facts(membership_id: int) -> HolderFacts:
     Raises :class:`NotFound` for an unknown membership and :class:`IllegalTransition`
     (``409``) when the membership is not active.
     """
-    from huicui.roster.tables import Membership
+    from huicui.memberships.tables import Membership
 
     row = (
         await Membership.select(
@@ -165,7 +165,7 @@ async def member_benefits(ctx: Context, membership_id: int) -> list[int]:
     certificate would carry). Raises like :func:`holder_facts`.
     """
     from huicui.directories.service import get_directory_row, offered_codes
-    from huicui.roster.tables import Membership
+    from huicui.memberships.tables import Membership
 
     holder = await holder_facts(membership_id)
     row = await Membership.select(Membership.directory).where(Membership.id == membership_id)

@@ -13,72 +13,18 @@ import re
 from collections import Counter, defaultdict
 from typing import Any
 
-import msgspec
 from piccolo.columns.combination import And
 
 from huicui.context import Context
 from huicui.errors import InvalidInput, NotFound
 from huicui.plugins.api import RedemptionFact, SettlementLine
+from huicui.reports.schemas import DailyUses, PartnerRef, Statement, StatementRow, Totals
 from huicui.sync.tables import Redemption
 from huicui.timefmt import to_local_iso
 from huicui.venues.tables import Partner, Venue
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR = 2020  # devices refuse to record anything earlier
-
-
-class PartnerRef(msgspec.Struct):
-    id: int
-    name_zh: str
-    name_en: str
-    settlement_ref: str
-
-
-class StatementRow(msgspec.Struct):
-    """One venue and benefit: accepted uses (paid), refused ones (not paid), the amount."""
-
-    venue_id: int
-    venue_name_zh: str
-    venue_name_en: str
-    benefit: int
-    benefit_slug: str
-    benefit_name_zh: str
-    benefit_name_en: str
-    accepted: int
-    refused: int
-    amount_fen: int  # 1 yuan = 100 fen
-    amount_yuan: str
-    note_zh: str
-    note_en: str
-
-
-class DailyUses(msgspec.Struct):
-    date: str  # YYYY-MM-DD, program time zone
-    accepted: int
-
-
-class Totals(msgspec.Struct):
-    accepted: int
-    refused: int
-    amount_fen: int
-    amount_yuan: str
-
-
-class Statement(msgspec.Struct):
-    """A partner's month: rows per venue and benefit, totals, and accepted uses per day."""
-
-    program_zh: str
-    program_en: str
-    partner: PartnerRef
-    month: str
-    period_start: str
-    period_end: str  # exclusive
-    timezone: str
-    currency: str
-    generated_at: str
-    rows: list[StatementRow]
-    totals: Totals
-    daily: list[DailyUses]
 
 
 def yuan(fen: int) -> str:

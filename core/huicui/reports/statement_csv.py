@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from huicui.reports.statement import Statement
+from huicui.reports.schemas import Statement
 
 HEADERS = (
     "月份 month",

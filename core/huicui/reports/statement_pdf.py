@@ -11,7 +11,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from huicui.issuance.cards import NOTO_SC_FACE, fit_text, font_path
-from huicui.reports.statement import Statement
+from huicui.reports.schemas import Statement
 
 FONT = "NotoSC"
 MARGIN = 15.0

@@ -1,4 +1,5 @@
-"""Piccolo app of the roster tables."""
+"""The ``roster`` Piccolo app: the migration unit of the directory, identity, membership,
+audit and staff-token tables, which their own domains define (docs/architecture.md)."""
 
 import os
 
@@ -6,7 +7,9 @@ from piccolo.conf.apps import AppConfig
 
 from huicui.audit.tables import AuditEvent
 from huicui.auth.tables import StaffToken
-from huicui.roster.tables import Directory, Identity, Membership
+from huicui.directories.tables import Directory
+from huicui.identities.tables import Identity
+from huicui.memberships.tables import Membership
 
 APP_CONFIG = AppConfig(
     app_name="roster",

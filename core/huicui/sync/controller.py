@@ -12,11 +12,10 @@ from litestar.params import JSONBody, Parameter
 
 from huicui.auth import DEVICE_ROLE, principal_of, roles
 from huicui.context import Context
-from huicui.http import Limit, Offset, PageOut
+from huicui.http import Offset, OptionalId, PageOut, PageSize
 from huicui.sync.ingest import ingest
 from huicui.sync.listing import list_redemptions, make_filter
 
-OptionalId = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
 Text = Annotated[str | None, Parameter(max_length=64)]
 
 
@@ -58,7 +57,7 @@ async def list_synced_redemptions(
     decision: Text = None,
     since: Text = None,
     until: Text = None,
-    limit: Limit = 50,
+    limit: PageSize = 50,
     offset: Offset = 0,
 ) -> PageOut:
     found = make_filter(

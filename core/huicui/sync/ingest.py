@@ -35,6 +35,10 @@ EARLIEST = int(dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp())
 FUTURE_TOLERANCE_S = 24 * 3600
 MAX_COMPANIONS = 99
 
+# Benefit numbers a device may upload: 0 (none was chosen, e.g. a revoked card) or a
+# code; wider than today's codes so a device with a newer bundle is never refused.
+MAX_RECORD_BENEFIT = 10_000
+
 
 class BatchTooLarge(HuicuiError):
     status = 413
@@ -60,8 +64,8 @@ def record_problems(record: RedemptionRecord, venue_id: int, now_ts: int) -> lis
         found.append("uuid: not a UUID")
     if not _CTI.match(record.cti):
         found.append("cti: must be 16 lower-case hex digits")
-    if not 0 <= record.benefit <= 10_000:
-        found.append("benefit: must be a benefit code 0..10000")
+    if not 0 <= record.benefit <= MAX_RECORD_BENEFIT:
+        found.append(f"benefit: must be a benefit code 0..{MAX_RECORD_BENEFIT}")
     if record.venue != venue_id:
         found.append(f"venue: {record.venue} is not this device's venue {venue_id}")
     if record.at < EARLIEST:

@@ -10,53 +10,15 @@ import datetime as dt
 import re
 from typing import Any
 
-import msgspec
-
 from huicui.context import Context
 from huicui.errors import InvalidInput
+from huicui.sync.ingest import MAX_RECORD_BENEFIT
+from huicui.sync.schemas import RedemptionFilter, RedemptionOut
 from huicui.sync.tables import Redemption
 from huicui.timefmt import to_local_iso
 
 _CTI = re.compile(r"^[0-9a-fA-F]{16}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MAX_BENEFIT_CODE = 10_000  # the range a device may upload (see ingest.record_problems)
-
-
-class RedemptionOut(msgspec.Struct):
-    """One decision a device made and uploaded, with where it was made."""
-
-    uuid: str
-    certificate_id: str
-    membership_id: int | None
-    benefit: int
-    benefit_slug: str | None  # None for a code no installed plugin declares
-    benefit_name_zh: str
-    benefit_name_en: str
-    decision: str
-    reason: str
-    companions: int
-    at: str  # when the device decided, in the program's timezone
-    received_at: str  # when the service stored it
-    venue_id: int
-    venue_name_zh: str
-    venue_name_en: str
-    partner_id: int
-    device_id: int
-    bundle_version: int
-
-
-class RedemptionFilter(msgspec.Struct, kw_only=True, frozen=True):
-    """Checked filters; every one given must match. ``until`` is exclusive."""
-
-    certificate_id: str | None = None
-    membership_id: int | None = None
-    venue_id: int | None = None
-    partner_id: int | None = None
-    device_id: int | None = None
-    benefit: int | None = None
-    decision: str | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
 
 
 def _bad(name: str, zh: str, en: str) -> InvalidInput:
@@ -87,15 +49,15 @@ def parse_benefit(ctx: Context, text: str | None) -> int | None:
     text = text.strip()
     if text.isdigit():
         code = int(text)
-        if code <= MAX_BENEFIT_CODE:
+        if code <= MAX_RECORD_BENEFIT:
             return code
     elif ctx.plugins is not None and (info := ctx.plugins.by_slug(text.lower())) is not None:
         return info.code
     raise _bad(
         "benefit",
-        f"未知权益 {text[:32]!r}：请给出已安装权益的代号或编号 0–{MAX_BENEFIT_CODE}",
+        f"未知权益 {text[:32]!r}：请给出已安装权益的代号或编号 0–{MAX_RECORD_BENEFIT}",
         f"unknown benefit {text[:32]!r}: give an installed benefit's slug "
-        f"or a code 0-{MAX_BENEFIT_CODE}",
+        f"or a code 0-{MAX_RECORD_BENEFIT}",
     )
 
 

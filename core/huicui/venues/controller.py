@@ -10,7 +10,7 @@ from litestar.params import JSONBody, Parameter
 
 from huicui.auth import ADMIN, ANY_STAFF, principal_of
 from huicui.context import Context
-from huicui.http import Id, Limit, Offset, PageOut
+from huicui.http import Id, Offset, OptionalId, PageOut, PageSize
 from huicui.venues import devices, service
 from huicui.venues.schemas import (
     DeviceIn,
@@ -27,7 +27,6 @@ from huicui.venues.schemas import (
 )
 
 KIND_PATTERN = "^(scenic|ferry|bus|hotel|hospital|school|workstation|training|counter)$"
-OptionalId = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
 
 
 class PartnerController(Controller):
@@ -36,7 +35,7 @@ class PartnerController(Controller):
 
     @get("/", guards=[ANY_STAFF], summary="List partners (operators of venues)")
     async def list(
-        self, ctx: NamedDependency[Context], limit: Limit = 50, offset: Offset = 0
+        self, ctx: NamedDependency[Context], limit: PageSize = 50, offset: Offset = 0
     ) -> PageOut:
         items, total = await service.list_partners(ctx, limit=limit, offset=offset)
         return PageOut(items=items, total=total, limit=limit, offset=offset)
@@ -72,7 +71,7 @@ class VenueController(Controller):
         ctx: NamedDependency[Context],
         partner_id: OptionalId = None,
         kind: Annotated[str | None, Parameter(pattern=KIND_PATTERN)] = None,
-        limit: Limit = 50,
+        limit: PageSize = 50,
         offset: Offset = 0,
     ) -> PageOut:
         items, total = await service.list_venues(
@@ -111,7 +110,7 @@ class DeviceController(Controller):
         ctx: NamedDependency[Context],
         venue_id: OptionalId = None,
         enabled: bool | None = None,
-        limit: Limit = 50,
+        limit: PageSize = 50,
         offset: Offset = 0,
     ) -> PageOut:
         items, total = await devices.list_devices(

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from huicui.http import IdField
+
 VENUE_KINDS = (
     "scenic",
     "ferry",
@@ -61,7 +63,7 @@ class PartnerOut(msgspec.Struct):
 
 
 class VenueIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    partner_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    partner_id: IdField
     name_zh: Name
     name_en: Short = ""
     kind: VenueKind
@@ -101,7 +103,7 @@ class VenueOut(msgspec.Struct):
 
 
 class DeviceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    venue_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    venue_id: IdField
     name: DeviceName
 
 

@@ -35,7 +35,7 @@ def vectors_kit():
 
     if _VECTOR_KIT in sys.modules:
         return sys.modules[_VECTOR_KIT]
-    path = Path(__file__).resolve().parent / "vectors" / "generate.py"
+    path = Path(__file__).resolve().parent.parent / "vectors" / "generate.py"
     spec = importlib.util.spec_from_file_location(_VECTOR_KIT, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[_VECTOR_KIT] = module

@@ -8,6 +8,8 @@ import itertools
 import uuid
 from zoneinfo import ZoneInfo
 
+from huicui_test_support import venues
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SYNC = "/api/v1/redemptions/sync"
 SCENIC, FERRY, VIP_LANE, HOTEL = 1, 2, 4, 5
@@ -25,51 +27,23 @@ def local(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> i
     return int(dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI).timestamp())
 
 
-async def member(client, tokens, name: str = "陈海生") -> dict:
-    """Identity → nomination (registrar) → approval (reviewer); the certificate comes with it."""
-    n = next(_n)
-    r = await client.post("/api/v1/identities", headers=tokens.h("registrar"), json={
-        "display_name": name, "field": "海洋渔业", "residency": "seasonal",
-        "source": "侨港镇派出所"})
-    assert r.status_code == 201, r.text
-    r = await client.post("/api/v1/memberships", headers=tokens.h("registrar"), json={
-        "identity_id": r.json()["id"], "source_org": f"侨港社区{n}"})
-    assert r.status_code == 201, r.text
-    r = await client.post(f"/api/v1/memberships/{r.json()['id']}/approve",
-                          headers=tokens.h("reviewer"), json={"reason": "材料齐全"})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["certificate_id"], body
-    return {"membership_id": body["id"], "cti": body["certificate_id"]}
-
-
 async def partner(client, tokens, name_zh: str, name_en: str = "") -> dict:
-    r = await client.post("/api/v1/partners", headers=tokens.h("admin"),
-                          json={"name_zh": name_zh, "name_en": name_en,
-                                "settlement_ref": f"BOC-{next(_n):06d}"})
-    assert r.status_code == 201, r.text
-    return r.json()
+    """A partner with a settlement account reference, as the office records one."""
+    return await venues.partner(client, tokens, name_zh=name_zh, name_en=name_en,
+                                settlement_ref=f"BOC-{next(_n):06d}")
 
 
 async def venue(client, tokens, partner_id: int, name_zh: str, kind: str, benefits: list[int],
                 where: tuple[float, float] | None, name_en: str = "") -> dict:
-    body = {"partner_id": partner_id, "name_zh": name_zh, "name_en": name_en, "kind": kind,
-            "benefits": benefits, "fail_mode": "open"}
-    if where is not None:
-        body["lat"], body["lon"] = where
-    r = await client.post("/api/v1/venues", headers=tokens.h("admin"), json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
+    return await venues.venue(client, tokens, partner_id, where=where, name_zh=name_zh,
+                              name_en=name_en, kind=kind, benefits=benefits)
 
 
 async def device(client, tokens, venue_id: int, name: str) -> dict:
     """An enrolled device: ``{"id", "venue_id", "headers"}`` (its own bearer token)."""
-    r = await client.post("/api/v1/devices", headers=tokens.h("admin"),
-                          json={"venue_id": venue_id, "name": name})
-    assert r.status_code == 201, r.text
-    body = r.json()
+    body = await venues.device(client, tokens, venue_id, name)
     return {"id": body["device"]["id"], "venue_id": venue_id,
-            "headers": {"Authorization": f"Bearer {body['token']}"}}
+            "headers": venues.bearer(body["token"])}
 
 
 def record(cti: str, venue_id: int, at: int, benefit: int, accepted: bool = True) -> dict:

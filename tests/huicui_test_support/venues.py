@@ -1,35 +1,11 @@
-"""Steps the venue, bundle and sync tests share: a member with a certificate, a venue, a device."""
+"""Partners, venues and enrolled devices through the API, and redemption records as a device
+uploads them (members: :mod:`huicui_test_support.members`)."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 
 FERRY, SCENIC = 2, 1
-_ids = itertools.count(1)
-
-
-async def member(client, tokens, name: str = "李晓明", id_doc: str | None = None) -> dict:
-    """Identity → nominate → approve; returns the membership with its certificate (cti, text)."""
-    n = next(_ids)
-    body = {"display_name": name, "field": "海洋生物学", "residency": "seasonal",
-            "source": "银海区派出所"}
-    if id_doc:
-        body["id_doc"] = id_doc
-    r = await client.post("/api/v1/identities", json=body, headers=tokens.h("registrar"))
-    assert r.status_code == 201, r.text
-    r = await client.post("/api/v1/memberships", headers=tokens.h("registrar"), json={
-        "identity_id": r.json()["id"], "source_org": f"社区{n}"})
-    assert r.status_code == 201, r.text
-    r = await client.post(f"/api/v1/memberships/{r.json()['id']}/approve",
-                          headers=tokens.h("reviewer"), json={"reason": "ok"})
-    assert r.status_code == 200, r.text
-    m = r.json()
-    assert m["certificate_id"], m
-    r = await client.get(f"/api/v1/certificates/{m['certificate_id']}",
-                         headers=tokens.h("reviewer"))
-    assert r.status_code == 200, r.text
-    return {"membership_id": m["id"], "cti": m["certificate_id"], "text": r.json()["text"]}
 
 
 async def partner(client, tokens, **extra) -> dict:
@@ -40,12 +16,15 @@ async def partner(client, tokens, **extra) -> dict:
     return r.json()
 
 
-async def venue(client, tokens, partner_id: int | None = None, **extra) -> dict:
+async def venue(client, tokens, partner_id: int | None = None, *,
+                where: tuple[float, float] | None = (21.47, 109.10), **extra) -> dict:
+    """A venue (a ferry pier by default) of ``partner_id`` (a new partner when omitted);
+    ``where`` is its (lat, lon), or None for a venue with no position on file."""
     if partner_id is None:
         partner_id = (await partner(client, tokens))["id"]
+    position = {"lat": where[0], "lon": where[1]} if where is not None else {}
     body = {"partner_id": partner_id, "name_zh": "北海国际客运港", "name_en": "Beihai Port",
-            "kind": "ferry", "benefits": [FERRY], "fail_mode": "open",
-            "lat": 21.47, "lon": 109.10, **extra}
+            "kind": "ferry", "benefits": [FERRY], "fail_mode": "open", **position, **extra}
     r = await client.post("/api/v1/venues", json=body, headers=tokens.h("admin"))
     assert r.status_code == 201, r.text
     return r.json()

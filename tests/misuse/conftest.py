@@ -1,6 +1,0 @@
-"""Make ``redemption_seed`` (in tests/reports) importable."""
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reports"))
