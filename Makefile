@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 PY := $(VENV)/bin/python
 UV_FLAGS ?=
 
-.PHONY: run test test-sqlite test-postgres bench lint setup install install-test migrate clean
+.PHONY: run test test-sqlite test-postgres bench lint setup install install-test migrate clean web
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,6 +43,12 @@ test-postgres: install-test
 
 bench: install-test
 	$(PY) bench/run.py
+
+# The browser verifier's files (verifier/huicui_verifier/webapp/) from verifier/web/:
+# npm packages from the lock file, then the one build. The output is committed, so `make
+# run` needs no Node; the test suite checks it matches its sources.
+web:
+	cd verifier/web && npm ci --no-audit --no-fund && npm run build
 
 lint: install-test
 	$(VENV)/bin/ruff check .
