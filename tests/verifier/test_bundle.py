@@ -164,6 +164,25 @@ def test_unknown_policy_field_refuses_the_bundle(gen):
     assert err.value.code == "malformed" and "max_age" in err.value.detail
 
 
+@pytest.mark.parametrize("field", ["revoked", "bundle_key"])
+def test_byte_fields_given_as_text_refuse_the_bundle(gen, field):
+    # Found by the differential test against the JS engine: msgspec reads base64 text
+    # as bytes unless told not to, so "revoked": "" loaded as an empty revocation list.
+    payload = gen.make_payload()
+    import base64
+
+    import msgspec
+
+    raw_map = msgspec.to_builtins(payload, builtin_types=(bytes,))
+    raw_map[field] = base64.b64encode(raw_map[field]).decode()
+    signed = cose.sign(
+        cbor2.dumps(raw_map, canonical=True), gen.BUNDLE_SIGNER, B.bundle_kid(payload.bundle_key)
+    )
+    with pytest.raises(B.BundleError) as err:
+        load(gen, signed)
+    assert err.value.code == "malformed" and field in err.value.detail
+
+
 def test_unknown_format_is_named(gen):
     payload = gen.make_payload()
     import msgspec

@@ -228,7 +228,9 @@ def read_payload(payload_bytes: bytes) -> BundlePayload:
             f"bundle format {obj.get('format')!r}, this verifier reads {FORMAT}",
         )
     try:
-        payload = msgspec.convert(_thaw(obj), BundlePayload, strict=True)
+        # builtin_types: a byte string must arrive as one; msgspec would otherwise take
+        # base64 text for bytes, so "revoked": "" would read as an empty list.
+        payload = msgspec.convert(_thaw(obj), BundlePayload, strict=True, builtin_types=(bytes,))
     except msgspec.ValidationError as exc:
         raise BundleError("malformed", f"payload: {exc}") from None
     problems = payload_problems(payload)

@@ -37,7 +37,8 @@ export class Tag {
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-// The smallest argument each long head form may carry (else a shorter form exists).
+// The smallest argument each long head form may carry (else a shorter form exists);
+// floats (major type 7) carry bits, not an argument, and are refused on their own.
 const MIN_ARGUMENT = [24, 0x100, 0x10000, 0x100000000];
 const SIMPLE = { 20: false, 21: true, 22: null };
 
@@ -79,12 +80,12 @@ class Reader {
       let arg;
       if (size === 8) {
         arg = new DataView(data.buffer, data.byteOffset + this.pos, 8).getBigUint64(0);
-        if (arg < 0x100000000n) fail(`head at offset ${start} is not in its shortest form`);
+        if (major !== 7 && arg < 0x100000000n) fail(`head at offset ${start} is not in its shortest form`);
         if (arg <= BigInt(Number.MAX_SAFE_INTEGER)) arg = Number(arg);
       } else {
         arg = 0;
         for (let i = 0; i < size; i++) arg = arg * 256 + data[this.pos + i];
-        if (arg < MIN_ARGUMENT[info - 24]) fail(`head at offset ${start} is not in its shortest form`);
+        if (major !== 7 && arg < MIN_ARGUMENT[info - 24]) fail(`head at offset ${start} is not in its shortest form`);
       }
       this.pos += size;
       return [major, info, arg];
@@ -139,9 +140,9 @@ class Reader {
           }
           const key = this.item(depth + 1);
           const keyEnd = this.pos;
-          if (prevStart >= 0 && compareBytes(this.data, prevStart, prevEnd, keyStart, keyEnd) >= 0) {
-            fail(`map key at offset ${keyStart} repeats or is out of order`);
-          }
+          const order = prevStart < 0 ? -1 : compareBytes(this.data, prevStart, prevEnd, keyStart, keyEnd);
+          if (order === 0) fail(`duplicate map key at offset ${keyStart}`);
+          if (order > 0) fail(`map key at offset ${keyStart} is out of order`);
           prevStart = keyStart;
           prevEnd = keyEnd;
           out.set(key, this.item(depth + 1));
@@ -157,7 +158,8 @@ class Reader {
         // Simple values: only false, true and null; info 24 would be a one-byte simple
         // value and 25-27 floats, which deterministic Huicui data never holds.
         if (info in SIMPLE) return SIMPLE[info];
-        fail(`simple value or float at offset ${start} is not allowed`);
+        if (info >= 25 && info <= 27) fail(`float at offset ${start} is not allowed`);
+        fail(`simple value ${arg} at offset ${start} is not allowed`);
     }
   }
 }

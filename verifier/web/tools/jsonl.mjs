@@ -3,7 +3,7 @@
  * one JSON request per line on stdin, one JSON answer per line on stdout, in order.
  *
  *   {"op": "load", "id": "b1", "bundle": hex, "pinned_key": hex|null, "held_version": n|null, "now": n}
- *     -> {"ok": true, "version": n} or {"error": code}
+ *     -> {"ok": true, "version": n} or {"error": code, "detail": text}
  *   {"op": "decide", "bundle": "b1"|null, "input": text, "benefit": n|null, "now": n,
  *    "history": [[at, venue], ...]}
  *     -> the Decision, with the Python Decision's field names
@@ -35,7 +35,7 @@ async function answer(request) {
       bundles.set(request.id, bundle);
       return { ok: true, version: bundle.version };
     } catch (exc) {
-      if (exc instanceof BundleError) return { error: exc.code };
+      if (exc instanceof BundleError) return { error: exc.code, detail: exc.detail };
       throw exc;
     }
   }
