@@ -34,3 +34,14 @@ def test_committed_build_matches_the_sources(node, tmp_path: Path):
     assert sorted(built) == sorted(committed), "run: make web"
     for name, data in built.items():
         assert committed[name] == data, f"webapp/{name} differs from its sources; run: make web"
+
+
+def test_every_engine_module_is_documented_beside_its_python_twin():
+    """The module table of docs/verifier-web.md names every engine module and its twin."""
+    doc = (WEB.parents[1] / "docs" / "verifier-web.md").read_text("utf-8")
+    modules = sorted(p.name for p in (WEB / "engine").glob("*.js") if p.name != "index.js")
+    assert modules, "no engine modules"
+    for name in modules:
+        assert f"| `{name}` |" in doc, f"{name} is missing from docs/verifier-web.md"
+        twin = WEB.parent / "huicui_verifier" / name.replace(".js", ".py")
+        assert twin.exists() or name == "convert.js", f"{name} has no Python twin"
