@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import "../tools/node_crypto.js";
 import * as base45 from "../engine/base45.js";
 import { CBORCheckError, loads, Tag } from "../engine/cbor_check.js";
 

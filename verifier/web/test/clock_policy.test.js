@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import "../tools/node_crypto.js";
 import { localMidnight, localParts, localText, zone } from "../engine/clock.js";
 import { describeEffect, evaluate, periodBounds, Policy, policyProblems } from "../engine/policy.js";
 

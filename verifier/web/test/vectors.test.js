@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import "../tools/node_crypto.js";
 import * as bundleModule from "../engine/bundle.js";
 import * as coseModule from "../engine/cose.js";
 import * as decideModule from "../engine/decide.js";

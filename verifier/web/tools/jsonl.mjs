@@ -14,6 +14,7 @@
 
 import { createInterface } from "node:readline";
 
+import "./node_crypto.js";
 import { BundleError, load } from "../engine/bundle.js";
 import { ed25519Backend } from "../engine/cose.js";
 import { decide } from "../engine/decide.js";
