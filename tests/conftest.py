@@ -76,6 +76,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["HUICUI_SECRETS_DATA_KEY"] = base64.b64encode(os.urandom(32)).decode()
     os.environ["HUICUI_SECRETS_SIGNING_PASSPHRASE"] = secrets.token_urlsafe(24)
     os.environ["HUICUI_VERIFIER_HOME"] = str(tmp / "verifier-home")
+    os.environ["HUICUI_BUNDLE_PUBLISH_DIR"] = str(tmp / "published-bundle")
+    # Tests change the database and poll at once: ask it at every poll.
+    os.environ["HUICUI_BUNDLE_CHECK_SECONDS"] = "0"
     os.environ.pop("PICCOLO_CONF", None)
     # The test client runs the app on a second event loop; a pool made on one loop
     # breaks on the other, so tests use a connection per query.

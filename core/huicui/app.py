@@ -24,7 +24,7 @@ from huicui import __version__
 from huicui.audit.controller import AuditController
 from huicui.auth import DEVICE_PREFIX, STAFF_PREFIX, Resolvers, public, resolve_staff
 from huicui.benefits.controller import BenefitController
-from huicui.bundles.controller import get_bundle
+from huicui.bundles.controller import BUNDLE_ROUTES
 from huicui.context import Context
 from huicui.db import connection_pool
 from huicui.directories.controller import DirectoryController
@@ -76,7 +76,7 @@ ROUTES: list[ControllerRouterHandler] = [
     PartnerController,
     VenueController,
     DeviceController,
-    get_bundle,
+    *BUNDLE_ROUTES,
     sync_redemptions,
     list_synced_redemptions,
     *ISSUANCE_ROUTES,

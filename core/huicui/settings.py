@@ -78,6 +78,8 @@ class RosterSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class BundleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     lifetime_hours: int = 168
     skew_seconds: int = 300
+    publish_dir: str = "var/bundle"  # the service's own published files (docs/bundle-service.md)
+    check_seconds: float = 2.0  # polls ask the database whether anything changed this often
 
 
 class PluginSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

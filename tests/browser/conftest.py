@@ -46,10 +46,11 @@ class Live:
     def __init__(self) -> None:
         self.now = int(time.time())
 
-    def bundle(self, **over) -> bytes:
+    def bundle(self, **over):
+        """Signed snapshot, heartbeat and profile (``BundleFiles``) valid around now."""
         fields = {"iat": self.now - kit.DAY, "exp": self.now + 6 * kit.DAY, "venue": BUS_VENUE}
         fields.update(over)
-        return kit.make_bundle(**fields)
+        return kit.make_files(**fields)
 
     def cert(self, **over) -> str:
         fields = {"iat": self.now - 30 * kit.DAY, "exp": self.now + 300 * kit.DAY}
@@ -68,19 +69,30 @@ def live() -> Live:
     return Live()
 
 
-def save_bundle(home: Path, data: bytes) -> None:
-    """Put a bundle into a device home as ``huicui-verify load`` would (pinning its key)."""
-    from huicui_verifier.bundle import load
+def save_bundle(home: Path, files, *, at: int | None = None) -> None:
+    """Put bundle files into a device home as ``huicui-verify load`` would (pinning its key),
+    as if loaded at ``at`` (default now): files whose heartbeat has since expired were
+    loaded while it was valid."""
+    from huicui_verifier.catchup import DirectorySource, catch_up, profile_name
     from huicui_verifier.device import DeviceHome
 
+    at = int(time.time()) if at is None else at
     dev = DeviceHome(home)
-    loaded = load(
-        data,
+    if dev.pinned_key is None:
+        kit.install(home, files, now=at)
+        return
+    folder = files.write(Path(tempfile.mkdtemp(prefix="bundle-files-")))
+    state = dev.state()
+    caught = catch_up(
+        DirectorySource(folder),
+        held=dev.held(),
         pinned_key=dev.pinned_key,
-        held_version=dev.state().get("bundle_version"),
-        now=kit.at(int(time.time())),
+        program=state.get("program"),
+        venue=state.get("venue"),
+        profile_file=profile_name(state["venue"]),
+        now=kit.at(at),
     )
-    dev.save_bundle(loaded)
+    dev.save(caught)
 
 
 @pytest.fixture

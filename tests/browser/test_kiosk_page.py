@@ -168,7 +168,9 @@ def test_keyboard_wedge_field_decides_and_bundle_age_is_visible(
 
     # A stale bundle (synced in by another process) turns the bar to its warning state.
     save_bundle(
-        home, live.bundle(version=8, iat=live.now - 10 * gen.DAY, exp=live.now - 3 * gen.DAY)
+        home,
+        live.bundle(version=8, iat=live.now - 10 * gen.DAY, exp=live.now - 3 * gen.DAY),
+        at=live.now - 5 * gen.DAY,
     )
     browser.send("Page.reload", ignoreCache=True)
     bar = browser.wait_for(

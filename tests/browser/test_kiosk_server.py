@@ -365,15 +365,10 @@ def test_status_shows_the_bundles_age_and_fail_mode(kiosk, live):
 def test_status_of_a_stale_bundle_and_of_no_bundle(tmp_path, live, gen):
     stale_home = tmp_path / "stale"
     stale_home.mkdir()
-    save_bundle(
-        stale_home,
-        live.bundle(
-            iat=live.now - 9 * gen.DAY,
-            exp=live.now - 2 * gen.DAY,
-            venue={**BUS_VENUE, "fail_mode": "closed"},
-        ),
-    )
-    s = Kiosk(DeviceHome(stale_home)).status()
+    save_bundle(stale_home, live.bundle(venue={**BUS_VENUE, "fail_mode": "closed"}))
+    # Eight days on, the heartbeat it holds (valid six days) no longer vouches for it.
+    later = gen.at(live.now + 8 * gen.DAY)
+    s = Kiosk(DeviceHome(stale_home), clock=lambda: later).status()
     assert s["state"] == "ready" and s["stale"] is True and s["fail_mode"] == "closed"
 
     empty = tmp_path / "empty"
@@ -393,9 +388,9 @@ def test_status_of_a_stale_bundle_and_of_no_bundle(tmp_path, live, gen):
 
 
 def test_tampered_bundle_is_reported_not_used(kiosk, home, live):
-    data = bytearray((home / "bundle.cbor").read_bytes())
+    data = bytearray((home / "profile.cbor").read_bytes())
     data[-1] ^= 1  # the signature no longer verifies
-    (home / "bundle.cbor").write_bytes(bytes(data))
+    (home / "profile.cbor").write_bytes(bytes(data))
     status, s = kiosk.json("GET", "/api/status")
     assert s["state"] == "bundle_error" and s["code"] == "bad_signature"
     status, d = kiosk.scan(live.cert())

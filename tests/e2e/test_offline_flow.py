@@ -168,13 +168,13 @@ async def test_offline_ferry_day_then_sync(service, tmp_path):
     done = _verify(env, "sync")  # the refusal goes up too; nothing twice
     assert "pending 0" in done.stdout, done.stdout
 
-    # A device that never goes online takes the same bundle from a file.
-    bundle_file = tmp_path / "ferry.cbor"
-    out = _run([str(BIN / "huicui"), "bundle", "export", "--venue", str(venue_id),
-                "-o", str(bundle_file)], env).stdout
+    # A device that never goes online takes the same data from published files.
+    folder = tmp_path / "stick"
+    out = _run([str(BIN / "huicui"), "bundle", "publish", str(folder)], env).stdout
     assert enrollment["fingerprint"] in out
     offline_env = {**env, "HUICUI_VERIFIER_HOME": str(tmp_path / "offline-home")}
-    _verify(offline_env, "load", str(bundle_file), "--pin-fingerprint", enrollment["fingerprint"])
+    _verify(offline_env, "load", str(folder), "--venue", str(venue_id),
+            "--pin-fingerprint", enrollment["fingerprint"])
     assert not _check(offline_env, lost["text"])["accepted"]
     service.stop()
 

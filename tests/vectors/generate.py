@@ -182,28 +182,25 @@ def raw_key(private: Ed25519PrivateKey) -> bytes:
     return bundle.raw_public_key(private)
 
 
-def make_payload(**overrides: Any) -> bundle.BundlePayload:
-    """A bundle payload for a scenic-spot venue (fail open); override any field."""
-    venue_over = overrides.pop("venue", {})
+VENUE = {
+    "id": 501,
+    "name_zh": "银滩景区南门",
+    "name_en": "Silver Beach, south gate",
+    "kind": "scenic",
+    "partner_id": 50,
+    "benefits": (1,),
+    "fail_mode": "open",
+}
+
+
+def make_snapshot(**overrides: Any) -> bundle.Snapshot:
+    """A snapshot payload (version 7, three keys, three revocations); override any field."""
     signer = overrides.pop("signer", BUNDLE_SIGNER)
-    venue = bundle.VenueProfile(
-        **{
-            "id": 501,
-            "name_zh": "银滩景区南门",
-            "name_en": "Silver Beach, south gate",
-            "kind": "scenic",
-            "partner_id": 50,
-            "benefits": (1,),
-            "fail_mode": "open",
-            **venue_over,
-        }
-    )
     fields: dict[str, Any] = {
         "program": "BH",
         "program_name": bundle.LocalizedName(zh="荟萃北海", en="Huicui Beihai"),
         "version": 7,
         "iat": T0 - DAY,
-        "exp": T0 + 6 * DAY,
         "bundle_key": raw_key(signer),
         "keys": (
             bundle.KeyEntry(
@@ -231,15 +228,112 @@ def make_payload(**overrides: Any) -> bundle.BundlePayload:
             1: bundle.LocalizedName(zh="荟萃北海", en="Huicui Beihai"),
             3: bundle.LocalizedName(zh="候鸟人才", en="Seasonal talents"),
         },
-        "venue": venue,
     }
     fields.update(overrides)
-    return bundle.BundlePayload(**fields)
+    return bundle.Snapshot(**fields)
 
 
-def make_bundle(*, signer: Ed25519PrivateKey = BUNDLE_SIGNER, **overrides: Any) -> bytes:
-    """A signed bundle file (see :func:`make_payload`)."""
-    return bundle.build_and_sign(make_payload(signer=signer, **overrides), signer)
+def make_profile(
+    program: str = "BH", rev: int = T0 - 30 * DAY, **venue: Any
+) -> bundle.VenueProfile:
+    """The scenic-spot venue's profile (fail open); override any field."""
+    return bundle.VenueProfile(program=program, rev=rev, **{**VENUE, **venue})
+
+
+def make_heartbeat(
+    snapshot_file: bytes, *, iat: int = T0 - DAY, exp: int = T0 + 6 * DAY, **over: Any
+) -> bundle.Heartbeat:
+    """A heartbeat vouching for ``snapshot_file`` (a signed snapshot) from ``iat`` to ``exp``."""
+    payload = cose.parse(snapshot_file).payload
+    snap = bundle.from_map(bundle.decode_map(payload), "snapshot")
+    fields = {
+        "program": snap.program,
+        "version": snap.version,
+        "hash": bundle.content_hash(payload),
+        "iat": iat,
+        "exp": exp,
+        **over,
+    }
+    return bundle.Heartbeat(**fields)
+
+
+class BundleFiles:
+    """A snapshot, its heartbeat and a profile, signed: what a publisher writes."""
+
+    def __init__(self, snapshot: bytes, heartbeat: bytes | None, profile: bytes, venue: int):
+        self.snapshot, self.heartbeat, self.profile, self.venue = (
+            snapshot,
+            heartbeat,
+            profile,
+            venue,
+        )
+
+    @property
+    def snapshot_hash(self) -> bytes:
+        """The payload hash that names the snapshot."""
+        return bundle.content_hash(cose.parse(self.snapshot).payload)
+
+    def layout(self) -> dict[str, bytes]:
+        """File name → bytes, as ``huicui bundle publish`` lays them out."""
+        out = {
+            f"snapshot/{self.snapshot_hash.hex()}.cbor": self.snapshot,
+            f"profile/{self.venue}.cbor": self.profile,
+        }
+        if self.heartbeat is not None:
+            out["heartbeat.cbor"] = self.heartbeat
+        return out
+
+    def write(self, folder: Path) -> Path:
+        """Write :meth:`layout` under ``folder``; returns ``folder``."""
+        for name, data in self.layout().items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+        return folder
+
+
+def make_files(
+    *,
+    signer: Ed25519PrivateKey = BUNDLE_SIGNER,
+    venue: dict | None = None,
+    iat: int = T0 - DAY,
+    exp: int = T0 + 6 * DAY,
+    heartbeat: bool = True,
+    **snapshot_overrides: Any,
+) -> BundleFiles:
+    """Signed snapshot, heartbeat (``iat``..``exp``) and profile (``venue`` overrides)."""
+    snap = make_snapshot(signer=signer, iat=iat, **snapshot_overrides)
+    snapshot_file = bundle.sign(snap, signer)
+    profile = make_profile(program=snap.program, **(venue or {}))
+    beat = (
+        bundle.sign(make_heartbeat(snapshot_file, iat=iat, exp=exp), signer) if heartbeat else None
+    )
+    return BundleFiles(snapshot_file, beat, bundle.sign(profile, signer), profile.id)
+
+
+def make_bundle(*, signer: Ed25519PrivateKey = BUNDLE_SIGNER, **overrides: Any) -> bundle.Bundle:
+    """The device view of :func:`make_files` (verified with ``signer``'s key)."""
+    files = make_files(signer=signer, **overrides)
+    return bundle.open_bundle(
+        files.snapshot, files.heartbeat, files.profile, pinned_key=raw_key(signer)
+    )
+
+
+def install(home: Path, files: BundleFiles, *, now: int = T0) -> Path:
+    """A device home that loaded ``files`` from a folder, as ``huicui-verify load`` does."""
+    from huicui_verifier.catchup import DirectorySource, profile_name
+    from huicui_verifier.device import DeviceHome
+    from huicui_verifier.sync import first_catch_up, start_over
+
+    folder = files.write(home.parent / f"{home.name}-published")
+    caught, _ = first_catch_up(
+        DirectorySource(folder),
+        profile_name(files.venue),
+        expected_fingerprint=None,
+        now=at(now),
+        venue=files.venue,
+    )
+    start_over(DeviceHome(home), caught, source=str(folder), profile_name=profile_name(files.venue))
+    return home
 
 
 def make_claims(**overrides: Any) -> hb1.CertificateClaims:
@@ -329,10 +423,10 @@ def flip_bit(text: str, *, at: int | None = None, inside: bytes | None = None) -
     return text_of(bytes(raw))
 
 
-def example_bundle() -> bytes:
-    """The small bundle shown as the worked example in docs/bundle.md."""
+def example_files() -> BundleFiles:
+    """The small snapshot, heartbeat and profile shown as the worked example in docs/bundle.md."""
     scenic = benefit_table()[0]
-    return make_bundle(
+    return make_files(
         keys=(
             bundle.KeyEntry(
                 kid=KID_ACTIVE, pub=raw_key(ISSUER), state="active", nbf=T0 - 400 * DAY
@@ -354,13 +448,16 @@ def _vector(
     expected: tuple[bool, str],
     now: int = T0,
     benefit: int | None = None,
-    bundle_bytes: bytes | None = None,
+    files: BundleFiles | None = None,
     signer: Ed25519PrivateKey = BUNDLE_SIGNER,
 ) -> dict:
+    files = files if files is not None else DEFAULT_FILES
     return {
         "description": description,
         "input": input_text,
-        "bundle": (bundle_bytes if bundle_bytes is not None else DEFAULT_BUNDLE).hex(),
+        "snapshot": files.snapshot.hex(),
+        "heartbeat": files.heartbeat.hex() if files.heartbeat else None,
+        "profile": files.profile.hex(),
         "pinned_key": raw_key(signer).hex(),
         "now": now,
         "benefit": benefit,
@@ -368,7 +465,7 @@ def _vector(
     }
 
 
-DEFAULT_BUNDLE = make_bundle()
+DEFAULT_FILES = make_files()
 BAD = (False, "malformed")
 
 
@@ -605,8 +702,8 @@ def _malformed_vectors() -> dict[str, dict]:
 def _decision_vectors() -> dict[str, dict]:
     good = make_cert()
     skew = 300
-    closed = make_bundle(venue={"fail_mode": "closed"})
-    ferry_venue = make_bundle(
+    closed = make_files(venue={"fail_mode": "closed"})
+    ferry_venue = make_files(
         venue={
             "id": 601,
             "kind": "ferry",
@@ -615,7 +712,7 @@ def _decision_vectors() -> dict[str, dict]:
             "benefits": (2,),
         }
     )
-    multi = make_bundle(
+    multi = make_files(
         venue={
             "id": 701,
             "kind": "counter",
@@ -812,7 +909,7 @@ def _decision_vectors() -> dict[str, dict]:
             "four-character program code",
             make_cert(iss="BHAI"),
             (True, "ok"),
-            {"bundle": make_bundle(program="BHAI")},
+            {"bundle": make_files(program="BHAI")},
         ),
         "ok-opening-minute": (
             "scenic spot at 08:00 Shanghai exactly",
@@ -872,9 +969,488 @@ def _decision_vectors() -> dict[str, dict]:
             expected=expected,
             now=opts.get("now", T0),
             benefit=opts.get("benefit"),
-            bundle_bytes=opts.get("bundle"),
+            files=opts.get("bundle"),
         )
     return out
+
+
+# --- bundle vectors (tests/vectors/bundle/) ------------------------------------------
+
+BUNDLE_OUT_DIR = Path(__file__).parent / "bundle"
+
+
+def history() -> list[bundle.Snapshot]:
+    """Versions 7..10 of one program: revocations added and removed, a superseded phone
+    key, a new issuer key; each a small change from the one before."""
+    from huicui_verifier.delta import LISTS  # noqa: F401 - the lists a delta changes
+
+    v7 = make_snapshot()
+    v8 = make_snapshot(
+        version=8,
+        iat=T0 - DAY + 3600,
+        revoked=revocations.pack(
+            [
+                *_ids(v7.revoked),
+                bytes.fromhex("1111111111111111"),
+                bytes.fromhex("2222222222222222"),
+            ]
+        ),
+    )
+    v9 = make_snapshot(
+        version=9,
+        iat=T0 - DAY + 7200,
+        revoked=revocations.pack(
+            [i for i in _ids(v8.revoked) if i != bytes.fromhex("0000000000000001")]
+        ),
+        superseded=revocations.pack([bytes.fromhex("5a5a5a5a5a5a5a5a")]),
+    )
+    v10 = make_snapshot(
+        version=10,
+        iat=T0 - DAY + 10800,
+        revoked=v9.revoked,
+        superseded=v9.superseded,
+        keys=(
+            *v9.keys,
+            bundle.KeyEntry(
+                kid=bytes.fromhex("a1000004"), pub=raw_key(STRANGER), state="active", nbf=T0
+            ),
+        ),
+    )
+    return [v7, v8, v9, v10]
+
+
+def _ids(packed: bytes) -> list[bytes]:
+    return [packed[i : i + 8] for i in range(0, len(packed), 8)]
+
+
+def signed_history(signer: Ed25519PrivateKey = BUNDLE_SIGNER) -> dict[int, tuple[bytes, bytes]]:
+    """version → (signed snapshot file, signed delta file to the next version or b"")."""
+    from huicui_verifier import delta
+
+    snaps = history()
+    out = {}
+    for i, snap in enumerate(snaps):
+        nxt = snaps[i + 1] if i + 1 < len(snaps) else None
+        d = b""
+        if nxt is not None:
+            made = delta.make(bundle.to_map(snap), bundle.to_map(nxt), program=snap.program)
+            assert made is not None
+            d = bundle.sign(made, signer)
+        out[snap.version] = (bundle.sign(snap, signer), d)
+    return out
+
+
+def _payload(signed: bytes) -> bytes:
+    return cose.parse(signed).payload
+
+
+def _bundle_vector(
+    description: str,
+    files: dict[str, bytes],
+    expected: dict,
+    *,
+    held: bytes | None = None,
+    held_profile_rev: int | None = None,
+    now: int = T0,
+    venue: int = 501,
+    program: str = "BH",
+    pinned: Ed25519PrivateKey = BUNDLE_SIGNER,
+) -> dict:
+    return {
+        "description": description,
+        "pinned_key": raw_key(pinned).hex(),
+        "enrolled": {"program": program, "venue": venue},
+        "held": {"snapshot": held.hex(), "profile_rev": held_profile_rev} if held else None,
+        "now": now,
+        "files": {name: data.hex() for name, data in sorted(files.items())},
+        "expected": expected,
+    }
+
+
+def _ok(snapshot_signed: bytes, *, deltas: int, whole: bool) -> dict:
+    payload = _payload(snapshot_signed)
+    snap = bundle.from_map(bundle.decode_map(payload), "snapshot")
+    return {
+        "outcome": "ok",
+        "version": snap.version,
+        "hash": bundle.content_hash(payload).hex(),
+        "deltas": deltas,
+        "snapshot_taken": whole,
+        "revoked": len(snap.revoked) // 8,
+        "superseded": len(snap.superseded) // 8,
+    }
+
+
+def _refused(code: str) -> dict:
+    return {"outcome": "refused", "error": code}
+
+
+def _resign(signed: bytes, change: Any, signer: Ed25519PrivateKey = BUNDLE_SIGNER) -> bytes:
+    """A signed file whose payload map went through ``change`` (a function), signed again
+    over the raw bytes it returns (so broken encodings can be signed)."""
+    obj = cbor2.loads(_payload(signed))
+    raw = change(obj)
+    return bundle.sign_payload(
+        raw if isinstance(raw, bytes) else cbor2.dumps(raw, canonical=True), signer
+    )
+
+
+def _bundle_vectors() -> dict[str, dict]:
+    hist = signed_history()
+    s = {v: snap for v, (snap, _) in hist.items()}
+    d = {v: delta_file for v, (_, delta_file) in hist.items()}
+    h = {v: bundle.content_hash(_payload(snap)) for v, snap in s.items()}
+    prof = bundle.sign(make_profile(), BUNDLE_SIGNER)
+    beat = {v: bundle.sign(make_heartbeat(s[v]), BUNDLE_SIGNER) for v in s}
+    P = "profile/501.cbor"
+
+    def snap_name(v: int) -> str:
+        return f"snapshot/{h[v].hex()}.cbor"
+
+    def delta_name(v: int) -> str:
+        return f"delta/{h[v].hex()}.cbor"
+
+    def published(latest: int, *, deltas: bool = True, **extra: bytes) -> dict[str, bytes]:
+        files = {"heartbeat.cbor": beat[latest], snap_name(latest): s[latest], P: prof}
+        if deltas:
+            files.update({delta_name(v): d[v] for v in s if v < latest})
+        files.update(extra)
+        return files
+
+    def mutate(name: str, fn: Any, base: dict[str, bytes]) -> dict[str, bytes]:
+        return {**base, name: _resign(base[name], fn)}
+
+    other_prog = make_files(program="BHX")
+    other_key = make_files(signer=OTHER_BUNDLE_SIGNER)
+    v: dict[str, dict] = {}
+
+    def add(name: str, description: str, files: dict, expected: dict, **kw: Any) -> None:
+        v[name] = _bundle_vector(description, files, expected, **kw)
+
+    # --- catching up -------------------------------------------------------------------
+    add(
+        "new-device-takes-snapshot",
+        "nothing held: the snapshot the heartbeat names",
+        published(10),
+        _ok(s[10], deltas=0, whole=True),
+    )
+    add(
+        "one-delta",
+        "held v9: one delta to v10",
+        published(10),
+        _ok(s[10], deltas=1, whole=False),
+        held=_payload(s[9]),
+    )
+    add(
+        "three-deltas",
+        "held v7: deltas 7→8→9→10 (revocations added and removed, a "
+        "superseded phone key, a new issuer key)",
+        published(10),
+        _ok(s[10], deltas=3, whole=False),
+        held=_payload(s[7]),
+    )
+    add(
+        "heartbeat-only",
+        "held v10 and the heartbeat names v10: nothing else is fetched",
+        published(10),
+        _ok(s[10], deltas=0, whole=False),
+        held=_payload(s[10]),
+    )
+    add(
+        "too-far-behind",
+        "held v7 but the deltas are gone: the snapshot instead",
+        published(10, deltas=False),
+        _ok(s[10], deltas=0, whole=True),
+        held=_payload(s[7]),
+    )
+    add(
+        "delta-then-snapshot",
+        "held v7, only the delta 7→8 is published: then the snapshot",
+        {**published(10, deltas=False), delta_name(7): d[7]},
+        _ok(s[10], deltas=1, whole=True),
+        held=_payload(s[7]),
+    )
+    add(
+        "unknown-top-level-key",
+        "a snapshot with an unknown top-level key is read (kept, hashed)",
+        _single(lambda o: {**o, "zz_future": 1}, s[10]),
+        {"outcome": "ok"},
+    )
+    add(
+        "stale-boundary",
+        "now one second before the heartbeat's exp: still taken",
+        published(10),
+        _ok(s[10], deltas=0, whole=False),
+        held=_payload(s[10]),
+        now=T0 + 6 * DAY - 1,
+    )
+    # --- refusals ----------------------------------------------------------------------
+    add(
+        "older-heartbeat",
+        "held v10, the heartbeat names v9: an older snapshot is refused",
+        published(9),
+        _refused("older_version"),
+        held=_payload(s[10]),
+    )
+    add(
+        "heartbeat-hash-mismatch",
+        "held v9; the heartbeat names v10 with v9's hash: the snapshot reached does not match it",
+        {
+            **published(10),
+            "heartbeat.cbor": bundle.sign(make_heartbeat(s[10], hash=h[9]), BUNDLE_SIGNER),
+            snap_name(9): s[9],
+        },
+        _refused("hash_mismatch"),
+        held=_payload(s[9]),
+    )
+    add(
+        "delta-not-chained",
+        "held v8 but the delta named by its hash starts at v7",
+        {**published(10, deltas=False), delta_name(8): d[7]},
+        _refused("not_chained"),
+        held=_payload(s[8]),
+    )
+    add(
+        "delta-wrong-result",
+        "a delta whose result is not its to_hash",
+        mutate(delta_name(9), lambda o: {**o, "to_hash": h[8]}, published(10)),
+        _refused("hash_mismatch"),
+        held=_payload(s[9]),
+    )
+    add(
+        "delta-removes-absent-id",
+        "a delta removing an id the held list does not have",
+        mutate(
+            delta_name(9),
+            lambda o: {**o, "revoked": {"add": b"", "remove": bytes(8)}},
+            published(10),
+        ),
+        _refused("hash_mismatch"),
+        held=_payload(s[9]),
+    )
+    add(
+        "delta-sets-version",
+        "a delta whose set replaces a fixed field (version)",
+        mutate(delta_name(9), lambda o: {**o, "set": {"version": 99}}, published(10)),
+        _refused("malformed"),
+        held=_payload(s[9]),
+    )
+    add(
+        "heartbeat-expired",
+        "the heartbeat is past its exp",
+        published(10),
+        _refused("expired"),
+        held=_payload(s[10]),
+        now=T0 + 7 * DAY,
+    )
+    add(
+        "heartbeat-at-exp",
+        "now == exp: the heartbeat is already expired",
+        published(10),
+        _refused("expired"),
+        held=_payload(s[10]),
+        now=T0 + 6 * DAY,
+    )
+    add(
+        "snapshot-hash-mismatch",
+        "the snapshot file named by the heartbeat has another payload",
+        {**published(10), snap_name(10): s[9]},
+        _refused("hash_mismatch"),
+    )
+    add(
+        "other-venue-profile",
+        "the profile is venue 502's, the device serves 501",
+        {**published(10), P: bundle.sign(make_profile(id=502), BUNDLE_SIGNER)},
+        _refused("wrong_venue"),
+        held=_payload(s[10]),
+    )
+    add(
+        "older-profile",
+        "the profile's rev is older than the one held",
+        published(10),
+        _refused("older_version"),
+        held=_payload(s[10]),
+        held_profile_rev=T0,
+    )
+    add(
+        "other-program-snapshot",
+        "a snapshot (and heartbeat) of program BHX; enrolled for BH",
+        other_prog.layout() | {P: prof},
+        _refused("wrong_program"),
+    )
+    add(
+        "other-program-profile",
+        "a profile of program BHX",
+        {**published(10), P: bundle.sign(make_profile(program="BHX"), BUNDLE_SIGNER)},
+        _refused("wrong_program"),
+        held=_payload(s[10]),
+    )
+    add(
+        "wrong-key",
+        "files signed by another bundle key than the pinned one",
+        other_key.layout(),
+        _refused("wrong_key"),
+    )
+    add(
+        "bad-signature",
+        "a heartbeat whose payload was changed after signing",
+        {**published(10), "heartbeat.cbor": _flip_payload(beat[10])},
+        _refused("bad_signature"),
+        held=_payload(s[10]),
+    )
+    add(
+        "wrong-type",
+        "a profile served where the heartbeat belongs",
+        {**published(10), "heartbeat.cbor": prof},
+        _refused("wrong_type"),
+        held=_payload(s[10]),
+    )
+    add(
+        "format-1",
+        "a heartbeat of format 1",
+        mutate("heartbeat.cbor", lambda o: {**o, "format": 1}, published(10)),
+        _refused("unsupported_format"),
+        held=_payload(s[10]),
+    )
+    add(
+        "not-published",
+        "the heartbeat names a snapshot that is not there",
+        {"heartbeat.cbor": beat[10], P: prof},
+        _refused("not_published"),
+    )
+    # --- encodings every reader refuses (issue 13) ---------------------------------------
+    add(
+        "non-canonical-keys",
+        "heartbeat map keys not in deterministic order",
+        mutate("heartbeat.cbor", lambda o: _unsorted_map(o), published(10)),
+        _refused("malformed"),
+        held=_payload(s[10]),
+    )
+    add(
+        "non-shortest-head",
+        "an integer in the heartbeat written with a longer head than needed",
+        mutate("heartbeat.cbor", lambda o: _long_version(o), published(10)),
+        _refused("malformed"),
+        held=_payload(s[10]),
+    )
+    add(
+        "duplicate-key",
+        'a heartbeat repeating the key "version"',
+        mutate("heartbeat.cbor", lambda o: _duplicate_version(o), published(10)),
+        _refused("malformed"),
+        held=_payload(s[10]),
+    )
+    add(
+        "tag-inside",
+        "a tagged value (tag 1) inside the heartbeat",
+        mutate("heartbeat.cbor", lambda o: {**o, "iat": cbor2.CBORTag(1, o["iat"])}, published(10)),
+        _refused("malformed"),
+        held=_payload(s[10]),
+    )
+    add(
+        "float-inside",
+        "a float inside the heartbeat",
+        mutate("heartbeat.cbor", lambda o: {**o, "zz": 1.5}, published(10)),
+        _refused("malformed"),
+        held=_payload(s[10]),
+    )
+    add(
+        "unknown-nested-key",
+        "a key entry with an unknown field: only the top level may",
+        _single(lambda o: {**o, "keys": [{**k, "zz": 1} for k in o["keys"]]}, s[10]),
+        _refused("malformed"),
+    )
+    add(
+        "unsorted-revoked",
+        "a snapshot whose revocation list is out of order",
+        _single(
+            lambda o: {**o, "revoked": o["revoked"][8:16] + o["revoked"][:8] + o["revoked"][16:]},
+            s[10],
+        ),
+        _refused("malformed"),
+    )
+    add(
+        "ragged-revoked",
+        "a snapshot whose revocation list is not a multiple of 8 bytes",
+        _single(lambda o: {**o, "revoked": o["revoked"] + b"\x00"}, s[10]),
+        _refused("malformed"),
+    )
+    add(
+        "policy-unknown-key",
+        "a policy with a key the verifier does not know",
+        _single(
+            lambda o: {
+                **o,
+                "benefits": [{**b, "policy": {**b["policy"], "zz": 1}} for b in o["benefits"]],
+            },
+            s[10],
+        ),
+        _refused("malformed"),
+    )
+    return v
+
+
+def _single(change: Any, snapshot_signed: bytes) -> dict[str, bytes]:
+    """A snapshot changed by ``change`` and signed again, with a heartbeat naming it."""
+    snap = _resign(snapshot_signed, change)
+    payload = _payload(snap)
+    beat_payload = cbor2.dumps(
+        {
+            "format": 2,
+            "type": "heartbeat",
+            "program": "BH",
+            "version": cbor2.loads(payload)["version"],
+            "hash": bundle.content_hash(payload),
+            "iat": T0 - DAY,
+            "exp": T0 + 6 * DAY,
+        },
+        canonical=True,
+    )
+    return {
+        "heartbeat.cbor": bundle.sign_payload(beat_payload, BUNDLE_SIGNER),
+        f"snapshot/{bundle.content_hash(payload).hex()}.cbor": snap,
+        "profile/501.cbor": bundle.sign(make_profile(), BUNDLE_SIGNER),
+    }
+
+
+def _flip_payload(signed: bytes) -> bytes:
+    obj = cbor2.loads(signed)
+    payload = bytearray(obj.value[2])
+    payload[-1] ^= 0x01
+    return cbor2.dumps(cbor2.CBORTag(18, [obj.value[0], {}, bytes(payload), obj.value[3]]))
+
+
+def _unsorted_map(o: dict) -> bytes:
+    items = sorted(o.items(), key=lambda kv: cbor2.dumps(kv[0]), reverse=True)
+    return bytes([0xA0 + len(items)]) + b"".join(
+        cbor2.dumps(k) + cbor2.dumps(val, canonical=True) for k, val in items
+    )
+
+
+def _long_version(o: dict) -> bytes:
+    raw = cbor2.dumps(o, canonical=True)
+    key = cbor2.dumps("version")
+    at_ = raw.index(key) + len(key)
+    assert raw[at_] < 24  # a small version: one byte; write it with a 1-byte argument
+    return raw[:at_] + bytes([0x18, raw[at_]]) + raw[at_ + 1 :]
+
+
+def _duplicate_version(o: dict) -> bytes:
+    raw = cbor2.dumps(o, canonical=True)
+    assert raw[0] == 0xA0 + len(o)
+    return bytes([raw[0] + 1]) + raw[1:] + cbor2.dumps("version") + cbor2.dumps(o["version"])
+
+
+def _json_files(vectors: dict[str, dict]) -> dict[str, str]:
+    return {
+        f"{name}.json": json.dumps(v, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        for name, v in sorted(vectors.items())
+    }
+
+
+def build_bundle_vectors() -> dict[str, str]:
+    """File name → file text of every bundle vector, exactly as committed."""
+    return _json_files(_bundle_vectors())
 
 
 def build_vectors() -> dict[str, str]:
@@ -883,22 +1459,23 @@ def build_vectors() -> dict[str, str]:
         **{f"malformed-{k}": v for k, v in _malformed_vectors().items()},
         **_decision_vectors(),
     }
-    return {
-        f"{name}.json": json.dumps(v, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        for name, v in sorted(vectors.items())
-    }
+    return _json_files(vectors)
 
 
-def main(argv: list[str]) -> int:
-    """Write the vectors into ``tests/vectors/hb1/`` (replacing what is there)."""
-    files = build_vectors()
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for old in OUT_DIR.glob("*.json"):
+def _write(folder: Path, files: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.json"):
         if old.name not in files:
             old.unlink()
     for name, text in files.items():
-        (OUT_DIR / name).write_text(text, encoding="utf-8")
-    print(f"wrote {len(files)} vectors to {OUT_DIR}")
+        (folder / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(files)} vectors to {folder}")
+
+
+def main(argv: list[str]) -> int:
+    """Write the vectors into ``tests/vectors/hb1/`` and ``tests/vectors/bundle/``."""
+    _write(OUT_DIR, build_vectors())
+    _write(BUNDLE_OUT_DIR, build_bundle_vectors())
     return 0
 
 

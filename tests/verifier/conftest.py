@@ -32,7 +32,7 @@ def live(gen):
     class Live:
         now = int(time.time())
 
-        def bundle(self, **over):
+        def files(self, **over):
             fields = {
                 "iat": self.now - gen.DAY,
                 "exp": self.now + 6 * gen.DAY,
@@ -45,7 +45,7 @@ def live(gen):
                 },
             }
             fields.update(over)
-            return gen.make_bundle(**fields)
+            return gen.make_files(**fields)
 
         def cert(self, **over):
             fields = {"iat": self.now - 30 * gen.DAY, "exp": self.now + 300 * gen.DAY}
@@ -57,12 +57,5 @@ def live(gen):
 
 @pytest.fixture
 def enrolled_home(home, gen, live):
-    """A home holding a live bundle for the bus venue, pinned to the vector bundle key."""
-    from huicui_verifier.bundle import load
-    from huicui_verifier.device import DeviceHome
-
-    data = live.bundle()
-    DeviceHome(home).save_bundle(
-        load(data, pinned_key=None, held_version=None, now=gen.at(live.now))
-    )
-    return home
+    """A home holding live data for the bus venue, pinned to the vector bundle key."""
+    return gen.install(home, live.files(), now=live.now)

@@ -124,43 +124,48 @@ def test_status_and_log(capsys, live, enrolled_home, gen):
 def test_status_warns_when_clock_is_behind(capsys, home, gen, live):
     from huicui_verifier.device import DeviceHome
 
-    ahead = B.load(
-        live.bundle(iat=live.now + 3 * gen.DAY, exp=live.now + 9 * gen.DAY),
-        pinned_key=None,
-        held_version=None,
-        now=gen.at(live.now),
+    gen.install(
+        home, live.files(iat=live.now + 3 * gen.DAY, exp=live.now + 9 * gen.DAY), now=live.now
     )
-    DeviceHome(home).save_bundle(ahead)
+    assert DeviceHome(home).held_bundle() is not None
     code, out, _ = run(capsys, home, "status")
     assert code == 0 and "请校准时钟" in out
 
 
 def test_load_requires_pinned_key_or_fingerprint(capsys, home, live, gen, tmp_path):
-    good = tmp_path / "bundle.cbor"
-    good.write_bytes(live.bundle())
-    other = tmp_path / "other.cbor"
-    other.write_bytes(live.bundle(signer=gen.OTHER_BUNDLE_SIGNER))
+    good = live.files().write(tmp_path / "good")
+    other = live.files(signer=gen.OTHER_BUNDLE_SIGNER).write(tmp_path / "other")
     fp = B.fingerprint(gen.raw_key(gen.BUNDLE_SIGNER))
 
     code, _, err = run(capsys, home, "load", str(good))
     assert code == 2 and "--pin-fingerprint" in err
-    code, _, err = run(capsys, home, "load", str(other), "--pin-fingerprint", fp)
+    code, _, err = run(capsys, home, "load", str(other), "--pin-fingerprint", fp, "--venue", "301")
     assert code == 2 and "does not match" in err
     code, out, _ = run(
-        capsys, home, "load", str(good), "--pin-fingerprint", fp.lower().replace("-", "")
+        capsys,
+        home,
+        "load",
+        str(good),
+        "--pin-fingerprint",
+        fp.lower().replace("-", ""),
+        "--venue",
+        "301",
     )
     assert code == 0 and "v7" in out
-    # Now pinned: a bundle signed with another key is refused, even with a fingerprint given.
+    # Now pinned: files signed with another key are refused, even with a fingerprint given.
     code, _, err = run(capsys, home, "load", str(other))
     assert code == 2 and "wrong_key" in err
-    older = tmp_path / "older.cbor"
-    older.write_bytes(live.bundle(version=6))
+    older = live.files(version=6).write(tmp_path / "older")
     code, _, err = run(capsys, home, "load", str(older))
     assert code == 2 and "older_version" in err
-    newer = tmp_path / "newer.cbor"
-    newer.write_bytes(live.bundle(version=8))
+    newer = live.files(version=8).write(tmp_path / "newer")
     code, out, _ = run(capsys, home, "load", str(newer))
     assert code == 0 and "v8" in out
+    # Another venue's profile is refused by name.
+    elsewhere = live.files(version=9, venue={"id": 302}).write(tmp_path / "elsewhere")
+    (elsewhere / "profile" / "302.cbor").rename(elsewhere / "profile" / "301.cbor")
+    code, _, err = run(capsys, home, "load", str(elsewhere))
+    assert code == 2 and "wrong_venue" in err
 
 
 def test_console_script_runs(live, enrolled_home):

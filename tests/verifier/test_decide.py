@@ -1,7 +1,6 @@
 import os
 
 import pytest
-from huicui_verifier import bundle as B
 from huicui_verifier.decide import REASONS, decide, select_benefit
 from huicui_verifier.reasons import WARNINGS
 from huicui_verifier.revocations import pack
@@ -30,12 +29,7 @@ def no_history(cti, benefit):
 
 @pytest.fixture
 def scenic(gen):
-    return B.load(
-        gen.make_bundle(),
-        pinned_key=gen.raw_key(gen.BUNDLE_SIGNER),
-        held_version=None,
-        now=gen.at(gen.T0),
-    )
+    return gen.make_bundle()
 
 
 def run(gen, text, bundle, *, now=None, benefit=None, history=no_history):
@@ -115,7 +109,7 @@ def test_retired_key_verifies_only_for_certificates_issued_in_service(gen, sceni
 
 
 def test_validity_window_with_skew(gen, scenic):
-    skew = scenic.payload.skew
+    skew = scenic.skew
     assert run(gen, gen.make_cert(iat=gen.T0 + skew), scenic).accepted
     assert run(gen, gen.make_cert(iat=gen.T0 + skew + 1), scenic).reason == "not_yet_valid"
     assert run(gen, gen.make_cert(exp=gen.T0 - skew + 1), scenic).accepted
@@ -124,12 +118,7 @@ def test_validity_window_with_skew(gen, scenic):
 
 
 def test_skew_comes_from_the_bundle(gen):
-    strict = B.load(
-        gen.make_bundle(skew=0),
-        pinned_key=gen.raw_key(gen.BUNDLE_SIGNER),
-        held_version=None,
-        now=gen.at(gen.T0),
-    )
+    strict = gen.make_bundle(skew=0)
     assert run(gen, gen.make_cert(iat=gen.T0 + 1), strict).reason == "not_yet_valid"
     assert run(gen, gen.make_cert(exp=gen.T0), strict).reason == "expired"
 
@@ -137,10 +126,7 @@ def test_skew_comes_from_the_bundle(gen):
 def test_revoked_among_a_large_set(gen):
     ids = [os.urandom(8) for _ in range(50_000)]
     target = ids[31_337]
-    data = gen.make_bundle(revoked=pack(ids))
-    b = B.load(
-        data, pinned_key=gen.raw_key(gen.BUNDLE_SIGNER), held_version=None, now=gen.at(gen.T0)
-    )
+    b = gen.make_bundle(revoked=pack(ids))
     assert run(gen, gen.make_cert(cti=target), b).reason == "revoked"
     assert run(gen, gen.make_cert(cti=bytes(8)), b).accepted or bytes(8) in ids
 
@@ -182,12 +168,7 @@ def test_limit_reached_uses_the_history(gen, scenic):
 
 
 def test_stale_bundle_fail_closed_refuses_before_key_checks(gen):
-    closed = B.load(
-        gen.make_bundle(venue={"fail_mode": "closed"}),
-        pinned_key=gen.raw_key(gen.BUNDLE_SIGNER),
-        held_version=None,
-        now=gen.at(gen.T0),
-    )
+    closed = gen.make_bundle(venue={"fail_mode": "closed"})
     later = gen.T0 + 7 * gen.DAY
     assert run(gen, gen.make_cert(), closed, now=later).reason == "stale_bundle"
     assert run(gen, gen.make_cert(key=gen.STRANGER), closed, now=later).reason == "stale_bundle"
@@ -204,9 +185,9 @@ def test_stale_bundle_fail_open_decides_with_a_warning(gen, scenic):
 
 
 def test_clock_behind_bundle_warns(gen, scenic):
-    d = run(gen, gen.make_cert(), scenic, now=scenic.payload.iat - 3600)
+    d = run(gen, gen.make_cert(), scenic, now=scenic.checked_at - 3600)
     assert d.accepted and [w.code for w in d.warnings] == ["clock_behind"]
-    assert run(gen, gen.make_cert(), scenic, now=scenic.payload.iat - 10).warnings == ()
+    assert run(gen, gen.make_cert(), scenic, now=scenic.checked_at - 10).warnings == ()
 
 
 def test_decision_order_first_failure_wins(gen, scenic):

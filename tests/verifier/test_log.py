@@ -13,12 +13,7 @@ from huicui_verifier.log import DecisionLog
 
 
 def test_record_history_pending_and_upload_marks(gen, tmp_path):
-    b = B.load(
-        gen.make_bundle(),
-        pinned_key=gen.raw_key(gen.BUNDLE_SIGNER),
-        held_version=None,
-        now=gen.at(gen.T0),
-    )
+    b = gen.make_bundle()
     with DecisionLog(tmp_path / "log.sqlite") as log:
         first = check_and_record(
             gen.make_cert(), bundle=b, log=log, benefit=None, now=gen.at(gen.T0)
@@ -52,12 +47,7 @@ def test_record_history_pending_and_upload_marks(gen, tmp_path):
 
 
 def test_record_is_visible_to_another_connection_at_once(gen, tmp_path):
-    b = B.load(
-        gen.make_bundle(),
-        pinned_key=gen.raw_key(gen.BUNDLE_SIGNER),
-        held_version=None,
-        now=gen.at(gen.T0),
-    )
+    b = gen.make_bundle()
     path = tmp_path / "log.sqlite"
     log = DecisionLog(path)
     d = decide(
@@ -118,14 +108,17 @@ def test_device_home_files(gen, home):
     assert (home / "token").stat().st_mode & 0o777 == 0o600
     assert h.token == "secret-token"
     assert h.held_bundle(gen.at(gen.T0)) is None
-    b = B.load(gen.make_bundle(), pinned_key=None, held_version=None, now=gen.at(gen.T0))
-    h.save_bundle(b, etag='"v7"')
+    gen.install(home, gen.make_files())
     assert h.pinned_key == gen.raw_key(gen.BUNDLE_SIGNER)
     assert h.held_bundle(gen.at(gen.T0)).version == 7
-    # An older, validly signed file swapped in behind the verifier's back is refused.
-    (home / "bundle.cbor").write_bytes(gen.make_bundle(version=6))
+    # An older snapshot swapped in behind the verifier's back no longer has the hash
+    # the device recorded.
+    from huicui_verifier import cose
+
+    older = gen.make_files(version=6).snapshot
+    (home / "snapshot.cbor").write_bytes(cose.parse(older).payload)
     import pytest
 
     with pytest.raises(B.BundleError) as err:
         h.held_bundle(gen.at(gen.T0))
-    assert err.value.code == "older_version"
+    assert err.value.code == "hash_mismatch"

@@ -2,7 +2,6 @@
 
 import sqlite3
 
-from huicui_verifier import bundle as B
 from huicui_verifier.gate import check_and_record
 from huicui_verifier.log import DecisionLog
 
@@ -20,8 +19,7 @@ INSERT INTO decisions (uuid, cti, venue, at, decision, reason)
 
 
 def _fill(gen, log, count: int) -> None:
-    b = B.load(gen.make_bundle(), pinned_key=gen.raw_key(gen.BUNDLE_SIGNER),
-               held_version=None, now=gen.at(gen.T0))
+    b = gen.make_bundle()
     for i in range(count):
         check_and_record(gen.make_cert(cti=(0xC0DE0000 + i).to_bytes(8, "big")), bundle=b, log=log,
                          benefit=None, now=gen.at(gen.T0 + i))

@@ -1,11 +1,13 @@
 """The sync client against a small real HTTP server that implements the server contract:
-Bearer device token, ``GET /api/v1/bundle`` with ETag/304, ``POST /api/v1/redemptions/sync``
+Bearer device token, the published files under ``/api/v1/bundle/`` (heartbeat with
+ETag/304, snapshot by hash, the device's own ``profile.cbor``), ``POST /api/v1/redemptions/sync``
 idempotent by uuid, at most 500 records a batch (413), and a batch holding a bad record
 refused whole with a 422 problem document naming each bad record's index, as
 ``core/huicui/sync/ingest.py`` answers."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,8 +27,9 @@ TOKEN = "device-token-123"
 class ContractServer:
     """Just enough of the Huicui server for a device."""
 
-    def __init__(self, bundle_bytes: bytes, version: int, venue: int = 301) -> None:
-        self.bundle, self.version = bundle_bytes, version
+    def __init__(self, files, venue: int = 301) -> None:
+        self.files: dict[str, bytes] = {}
+        self.publish(files)
         self.venue = venue  # the venue the device token belongs to
         self.max_batch = MAX_BATCH
         self.refuse: dict[str, str] = {}  # uuid → problem the server finds in that record
@@ -71,12 +74,14 @@ class ContractServer:
                 return True
 
             def do_GET(self):
-                if self.path != "/api/v1/bundle":
+                prefix = "/api/v1/bundle/"
+                data = outer.files.get(self.path.removeprefix(prefix))
+                if not self.path.startswith(prefix) or data is None:
                     self.send_error(404)
                     return
                 if not self._authorized():
                     return
-                etag = f'"bundle-v{outer.version}"'
+                etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"'
                 if self.headers.get("If-None-Match") == etag:
                     outer.not_modified += 1
                     self.send_response(304)
@@ -86,9 +91,9 @@ class ContractServer:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/cbor")
                 self.send_header("ETag", etag)
-                self.send_header("Content-Length", str(len(outer.bundle)))
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(outer.bundle)
+                self.wfile.write(data)
 
             def do_POST(self):
                 if self.path != "/api/v1/redemptions/sync":
@@ -168,13 +173,15 @@ class ContractServer:
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
-    def publish(self, bundle_bytes: bytes, version: int) -> None:
-        self.bundle, self.version = bundle_bytes, version
+    def publish(self, files) -> None:
+        """Serve ``files`` (a BundleFiles) from now on; older snapshots stay."""
+        for name, data in files.layout().items():
+            self.files["profile.cbor" if name.startswith("profile/") else name] = data
 
 
 @pytest.fixture
 def server(live):
-    s = ContractServer(live.bundle(), 7)
+    s = ContractServer(live.files())
     s.thread.start()
     yield s
     s.httpd.shutdown()
@@ -218,7 +225,10 @@ def test_enroll_pins_the_key_after_fingerprint_check(server, home, gen, live):
     )
     assert b.version == 7 and h.pinned_key == gen.raw_key(gen.BUNDLE_SIGNER)
     assert h.token == TOKEN and (home / "token").stat().st_mode & 0o777 == 0o600
-    assert h.state()["etag"] == '"bundle-v7"'
+    assert (
+        h.state()["heartbeat_etag"]
+        == f'"{hashlib.sha256(server.files["heartbeat.cbor"]).hexdigest()[:16]}"'
+    )
 
 
 def test_sync_uploads_in_batches_then_uses_etag(server, home, gen, live):
@@ -232,7 +242,7 @@ def test_sync_uploads_in_batches_then_uses_etag(server, home, gen, live):
     assert server.batch_sizes == [10, 10, 3]
     r = sync(h, now=gen.at(live.now), backoff=0)
     assert (r.upload.sent, r.bundle_updated, r.bundle_version) == (0, False, 7)
-    assert server.not_modified == 1
+    assert server.not_modified == 2  # the heartbeat and the profile, both 304
 
 
 def test_batch_size_never_exceeds_500(server, home, gen, live):
@@ -292,16 +302,16 @@ def test_unreachable_server_keeps_records_pending(server, home, gen, live):
 def test_newer_bundle_is_taken_older_is_refused(server, home, gen, live):
     h = DeviceHome(home)
     enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
-    server.publish(live.bundle(version=8, revoked=pack([gen.CTI])), 8)
+    server.publish(live.files(version=8, revoked=pack([gen.CTI])))
     r = sync(h, now=gen.at(live.now))
     assert (r.bundle_updated, r.bundle_version) == (True, 8)
     assert h.held_bundle(gen.at(live.now)).version == 8
-    server.publish(live.bundle(version=6), 6)
+    server.publish(live.files(version=6))
     with pytest.raises(SyncError) as err:
         sync(h, now=gen.at(live.now))
     assert err.value.code == "older_version"
     assert h.held_bundle(gen.at(live.now)).version == 8
-    server.publish(live.bundle(version=9, signer=gen.OTHER_BUNDLE_SIGNER), 9)
+    server.publish(live.files(version=9, signer=gen.OTHER_BUNDLE_SIGNER))
     with pytest.raises(SyncError) as err:
         sync(h, now=gen.at(live.now))
     assert err.value.code == "wrong_key"
@@ -335,15 +345,18 @@ def test_cli_enroll_and_sync(server, home, gen, live, capsys):
 BUS_5 = {"id": 302, "kind": "bus", "name_zh": "5路公交", "name_en": "Bus line 5", "benefits": (3,)}
 
 
-def fill_log_at(home: DeviceHome, gen, live, bundle_bytes: bytes, count: int, *, start: int):
+def fill_log_at(home: DeviceHome, gen, live, files, count: int, *, start: int):
     """Decisions made with another venue's bundle (as if loaded from a stick); their uuids."""
-    b = B.load(bundle_bytes, pinned_key=None, held_version=None, now=gen.at(live.now))
+    b = B.open_bundle(
+        files.snapshot, files.heartbeat, files.profile, pinned_key=gen.raw_key(gen.BUNDLE_SIGNER)
+    )
     made = []
     with home.open_log() as log:
         for i in range(start, start + count):
             cert = live.cert(cti=(0xBAD00000 + i).to_bytes(8, "big"))
-            d = decide(cert, bundle=b, benefit=None, now=gen.at(live.now + i),
-                       history_lookup=log.history)
+            d = decide(
+                cert, bundle=b, benefit=None, now=gen.at(live.now + i), history_lookup=log.history
+            )
             made.append(log.record(d).uuid)
     return made
 
@@ -356,7 +369,7 @@ def test_records_the_server_names_are_quarantined_and_the_rest_uploaded(
     h = DeviceHome(home)
     enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
     fill_log(h, gen, live, 12)
-    foreign = fill_log_at(h, gen, live, live.bundle(venue=BUS_5), 2, start=3)  # in batch 1
+    foreign = fill_log_at(h, gen, live, live.files(venue=BUS_5), 2, start=3)  # in batch 1
     with h.open_log() as log:
         good = {r.uuid for r in log.pending(100)} - set(foreign)
         odd = sorted(good)[5]
@@ -396,7 +409,7 @@ def test_cli_sync_reports_quarantined_records(server, home, gen, live, capsys):
     h = DeviceHome(home)
     enroll(h, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
     fill_log(h, gen, live, 2)
-    fill_log_at(h, gen, live, live.bundle(venue=BUS_5), 1, start=5)
+    fill_log_at(h, gen, live, live.files(venue=BUS_5), 1, start=5)
     assert main(["--home", str(home), "sync"]) == 0
     out = capsys.readouterr().out
     assert "已上传 Uploaded: 2" in out and "待上传 pending 0" in out
@@ -448,16 +461,24 @@ def test_a_refusal_naming_records_not_in_the_batch_quarantines_none():
     from huicui_verifier.sync import refused_records
 
     batch = [
-        RedemptionRecord(uuid=f"00000000-0000-4000-8000-00000000000{i}", cti="00" * 8,
-                         benefit=3, venue=301, at=1_800_000_000, decision="accept", reason="ok")
+        RedemptionRecord(
+            uuid=f"00000000-0000-4000-8000-00000000000{i}",
+            cti="00" * 8,
+            benefit=3,
+            venue=301,
+            at=1_800_000_000,
+            decision="accept",
+            reason="ok",
+        )
         for i in range(2)
     ]
 
     def problem(records) -> bytes:
         return msgspec.json.encode({"code": "invalid_input", "records": records})
 
-    named = refused_records(batch, problem([{"index": 1, "uuid": batch[1].uuid,
-                                             "problems": ["venue: x", "at: y"]}]))
+    named = refused_records(
+        batch, problem([{"index": 1, "uuid": batch[1].uuid, "problems": ["venue: x", "at: y"]}])
+    )
     assert named == {batch[1].uuid: "服务器拒收 / refused by the server: venue: x; at: y"}
     assert refused_records(batch, problem([{"index": 2, "uuid": "", "problems": []}])) == {}
     assert refused_records(batch, problem([{"index": 0, "uuid": batch[1].uuid}])) == {}
@@ -472,7 +493,7 @@ def test_a_refusal_naming_records_not_in_the_batch_quarantines_none():
 @pytest.fixture
 def elsewhere(live):
     """The service as the device's next venue (bus line 5) sees it."""
-    s = ContractServer(live.bundle(venue=BUS_5), 7, venue=302)
+    s = ContractServer(live.files(venue=BUS_5), venue=302)
     s.thread.start()
     yield s
     s.httpd.shutdown()
@@ -551,7 +572,8 @@ def test_first_enrollment_after_offline_use_elsewhere_needs_discard(
     from huicui_verifier.cli import main
 
     h = DeviceHome(home)
-    h.save_bundle(B.load(live.bundle(), pinned_key=None, held_version=None, now=gen.at(live.now)))
+    gen.install(home, live.files(), now=live.now)
+    h.update_state(source=None)  # as if the folder it was loaded from is gone
     fill_log(h, gen, live, 2)
     args = ["--home", str(home), "enroll", "--force", "--server", elsewhere.url, "--token", TOKEN]
     assert main(args) == 2

@@ -37,13 +37,23 @@ def test_there_are_enough_vectors():
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
 def test_vector(path, gen):
     v = json.loads(path.read_text("utf-8"))
-    assert set(v) == {"description", "input", "bundle", "pinned_key", "now", "benefit", "expected"}
+    assert set(v) == {
+        "description",
+        "input",
+        "snapshot",
+        "heartbeat",
+        "profile",
+        "pinned_key",
+        "now",
+        "benefit",
+        "expected",
+    }
     now = gen.at(v["now"])
-    bundle = B.load(
-        bytes.fromhex(v["bundle"]),
+    bundle = B.open_bundle(
+        bytes.fromhex(v["snapshot"]),
+        bytes.fromhex(v["heartbeat"]) if v["heartbeat"] else None,
+        bytes.fromhex(v["profile"]),
         pinned_key=bytes.fromhex(v["pinned_key"]),
-        held_version=None,
-        now=now,
     )
     d = decide(
         v["input"],

@@ -16,15 +16,24 @@ from pathlib import Path
 import msgspec
 
 from . import __version__
-from .bundle import Bundle, BundleError, load, normalize_fingerprint
+from .bundle import Bundle, BundleError
+from .catchup import catch_up, profile_name
 from .clock import local_text
 from .decide import Decision
 from .device import DeviceHome
 from .gate import check_and_record, resolve_benefit
 from .image import ImageError, read_qr
-from .reasons import REASONS
+from .reasons import BUNDLE_ERRORS, REASONS, WARNINGS
 from .render import decision_line, decision_lines
-from .sync import PendingRecordsError, SyncError, enroll_device, sync
+from .sync import (
+    PendingRecordsError,
+    SyncError,
+    enroll_device,
+    first_catch_up,
+    source_for,
+    start_over,
+    sync,
+)
 
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
 
@@ -40,8 +49,8 @@ EPILOG = """\
 示例 / examples:
   首次登记设备（令牌与指纹由办公室提供）/ enroll once (the office gives token and fingerprint):
     huicui-verify enroll --server https://huicui.example.cn --token DEV-TOKEN --fingerprint 1A2B-...
-  无网络设备从U盘加载核验数据 / a device that is never online loads a bundle from a stick:
-    huicui-verify load /media/usb/bundle.cbor --pin-fingerprint 1A2B-...
+  无网络设备从U盘加载核验数据 / a device that is never online loads the files from a stick:
+    huicui-verify load /media/usb/bundle --venue 12 --pin-fingerprint 1A2B-...
   核验一个二维码 / check one code:
     huicui-verify check --text 'HB1:...' --benefit scenic
     huicui-verify check --image photo.jpg --json
@@ -73,6 +82,11 @@ def _held(home: DeviceHome) -> Bundle | None:
     return home.held_bundle(_now())
 
 
+def _bundle_err(exc: BundleError | SyncError, what_zh: str, what_en: str) -> int:
+    zh, en = BUNDLE_ERRORS.get(exc.code, (exc.code, exc.code))
+    return _err(f"{what_zh}：{zh}（{exc.code}）", f"{what_en}: {en} ({exc.code}): {exc.detail}")
+
+
 # --- enroll -------------------------------------------------------------------------
 
 
@@ -102,9 +116,11 @@ def _cmd_enroll(args: argparse.Namespace) -> int:
             "to set them aside in quarantine (they are kept, never deleted)",
         )
     except SyncError as exc:
+        if exc.code in BUNDLE_ERRORS:
+            return _bundle_err(exc, "登记失败", "enrollment failed")
         return _err(f"登记失败（{exc.code}）", f"enrollment failed: {exc.detail}")
     except BundleError as exc:
-        return _err(f"核验数据无效（{exc.code}）", f"bundle refused: {exc.detail}")
+        return _bundle_err(exc, "核验数据无效", "bundle refused")
     bundle = enrolled.bundle
     if enrolled.foreign_pending:
         print(
@@ -169,54 +185,79 @@ def add_enroll(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_load(args: argparse.Namespace) -> int:
     home = _home(args)
+    state = home.state()
+    source = source_for(args.source)
     try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        return _err("无法读取文件", f"cannot read {args.file}: {exc}")
-    pinned = home.pinned_key
-    held = home.state().get("bundle_version")
-    try:
-        if pinned is None:
-            if not args.pin_fingerprint:
+        if home.pinned_key is None:
+            if not (args.pin_fingerprint and args.venue is not None):
                 return _err(
-                    "本设备未登记：请加 --pin-fingerprint 指纹",
-                    "device not enrolled: give --pin-fingerprint FP",
+                    "本设备未登记：请加 --pin-fingerprint 指纹 和 --venue 场所编号",
+                    "device not enrolled: give --pin-fingerprint FP and --venue ID",
                 )
-            bundle = load(data, pinned_key=None, held_version=held, now=_now())
-            if bundle.fingerprint != normalize_fingerprint(args.pin_fingerprint):
-                return _err(
-                    "密钥指纹不一致，已拒绝",
-                    f"key fingerprint {bundle.fingerprint} does not match; refused",
-                )
+            caught, bundle = first_catch_up(
+                source,
+                profile_name(args.venue),
+                expected_fingerprint=args.pin_fingerprint,
+                now=_now(),
+                venue=args.venue,
+            )
+            start_over(home, caught, source=args.source, profile_name=profile_name(args.venue))
         else:
-            bundle = load(data, pinned_key=pinned, held_version=held, now=_now())
+            venue = state.get("venue")
+            caught = catch_up(
+                source,
+                held=home.held(),
+                pinned_key=home.pinned_key,
+                program=state.get("program"),
+                venue=venue,
+                profile_file=profile_name(venue),
+                now=_now(),
+                profile_rev=state.get("profile_rev"),
+            )
+            home.save(caught)
+            bundle = _held(home)
+            assert bundle is not None
+    except SyncError as exc:
+        if exc.code == "fingerprint_mismatch":
+            return _err(
+                "密钥指纹不一致，已拒绝", f"key fingerprint does not match ({exc.detail}); refused"
+            )
+        return _bundle_err(exc, "核验数据被拒绝", "bundle refused")
     except BundleError as exc:
-        return _err(f"核验数据被拒绝（{exc.code}）", f"bundle refused ({exc.code}): {exc.detail}")
-    home.save_bundle(bundle, etag=None)
+        return _bundle_err(exc, "核验数据被拒绝", "bundle refused")
     print(
-        f"已加载 Loaded: bundle v{bundle.version}, "
-        f"{bundle.venue.name_zh} / {bundle.venue.name_en}, "
-        f"有效期至 valid until {local_text(bundle.payload.exp, bundle.payload.tz)}"
+        f"已加载 Loaded: v{bundle.version}, {bundle.venue.name_zh} / {bundle.venue.name_en}, "
+        f"有效期至 valid until {local_text(bundle.fresh_until, bundle.tz)}"
     )
-    if bundle.expired:
+    if bundle.is_stale(int(_now().timestamp())):
         print("⚠ 此核验数据已过期 / This bundle has already expired")
     return EXIT_OK
 
 
 def add_load(sub: argparse._SubParsersAction) -> None:
-    """``load``: take a bundle file carried on a stick."""
+    """``load``: take the published files from a folder (a stick) or a static URL."""
     p = sub.add_parser(
         "load",
-        help="从文件加载核验数据 / load a bundle file",
-        description="加载随身携带的核验数据文件，必须由已固定的密钥签名。/ "
-        "Load a bundle file; it must be signed by the pinned key.",
+        help="从文件夹或网址加载核验数据 / load the published files",
+        description="从文件夹（如U盘）或静态网址读取发布的核验数据（心跳、增量或快照、场所资料），"
+        "必须由已固定的密钥签名。/ Read the published files (heartbeat, deltas or snapshot, "
+        "venue profile) from a folder such as a USB stick, or from a static URL; they must "
+        "be signed by the pinned key.",
     )
-    p.add_argument("file", help="核验数据文件 / bundle file (application/cbor)")
+    p.add_argument(
+        "source", help="文件夹或网址 / folder or base URL (huicui bundle publish DIR wrote it)"
+    )
     p.add_argument(
         "--pin-fingerprint",
         metavar="FP",
         help="未登记设备：固定指纹为 FP 的密钥 / "
         "on a never-enrolled device, pin the key with this fingerprint",
+    )
+    p.add_argument(
+        "--venue",
+        type=int,
+        metavar="ID",
+        help="未登记设备：本设备所在场所编号 / on a never-enrolled device, this device's venue",
     )
     p.set_defaults(func=_cmd_load)
 
@@ -261,7 +302,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(_decision_json(decision))
     else:
-        print("\n".join(decision_lines(decision, bundle.payload.tz)))
+        print("\n".join(decision_lines(decision, bundle.tz)))
     return EXIT_OK if decision.accepted else EXIT_REFUSED
 
 
@@ -296,13 +337,13 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if hasattr(sys.stdin, "reconfigure"):
         # A scanner that sends bytes outside UTF-8 must give a refusal, not a crash.
         sys.stdin.reconfigure(errors="replace")
-    seen_mtime = _mtime(home.bundle_file)
+    seen_mtime = _mtime(home.path / "device.json")
     with home.open_log() as log:
         for line in sys.stdin:
             text = line.rstrip("\r\n")
             if not text:
                 continue
-            mtime = _mtime(home.bundle_file)
+            mtime = _mtime(home.path / "device.json")
             if mtime != seen_mtime:  # a sync in another process brought a newer bundle
                 try:
                     bundle, seen_mtime = _held(home), mtime
@@ -346,6 +387,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     try:
         result = sync(home, now=_now())
     except SyncError as exc:
+        if exc.code in BUNDLE_ERRORS:
+            return _bundle_err(exc, "同步失败", "sync failed")
         return _err(f"同步失败（{exc.code}）", f"sync failed: {exc.detail}")
     up = result.upload
     print(
@@ -432,30 +475,40 @@ def _cmd_status(args: argparse.Namespace) -> int:
         zh, en = REASONS["no_bundle"]
         print(f"核验数据 Bundle: {zh} / {en}")
     else:
-        p = bundle.payload
-        age_h = (now_ts - p.iat) / 3600
+        snap = bundle.snapshot
+        age_h = (now_ts - bundle.checked_at) / 3600
         print(
-            f"核验数据 Bundle: v{p.version} · {p.program_name.zh} / {p.program_name.en} · "
-            f"{bundle.venue.name_zh} / {bundle.venue.name_en} (venue {bundle.venue.id})"
+            f"核验数据 Bundle: v{bundle.version} · {snap.program_name.zh} / "
+            f"{snap.program_name.en} · {bundle.venue.name_zh} / {bundle.venue.name_en} "
+            f"(venue {bundle.venue.id})"
         )
-        print(f"签发 Issued: {local_text(p.iat, p.tz)}（{age_h:.1f} 小时前 hours ago）")
+        print(
+            f"心跳 Heartbeat: {local_text(bundle.checked_at, bundle.tz)}"
+            f"（{age_h:.1f} 小时前 hours ago）"
+        )
         stale = bundle.is_stale(now_ts)
         state = "已过期 EXPIRED" if stale else "有效 valid"
         print(
-            f"到期 Expires: {local_text(p.exp, p.tz)} · {state} · "
+            f"到期 Expires: {local_text(bundle.fresh_until, bundle.tz)} · {state} · "
             f"过期策略 fail mode: {bundle.venue.fail_mode}"
         )
+        if bundle.behind:
+            zh, en = WARNINGS["bundle_behind"]
+            print(f"⚠ {zh}（v{bundle.latest_version}）/ {en} (v{bundle.latest_version})")
         print(
             f"吊销数 Revoked certificates: {len(bundle.revoked)} · "
             f"密钥指纹 Key fingerprint: {bundle.fingerprint}"
         )
-        if now_ts < p.iat - p.skew:
+        if now_ts < bundle.checked_at - bundle.skew:
             print(
                 "⚠ 设备时间早于核验数据签发时间，请校准时钟 / "
                 "Device clock is behind the bundle: set the clock"
             )
         else:
-            print(f"时钟 Clock: {local_text(now_ts, p.tz)}（不早于签发时间 not behind the bundle）")
+            print(
+                f"时钟 Clock: {local_text(now_ts, bundle.tz)}"
+                "（不早于签发时间 not behind the bundle）"
+            )
     print(f"日志 Log: {total} 条 decisions · 待上传 pending upload: {pending}")
     if quarantined:
         print(
@@ -470,7 +523,6 @@ def add_status(sub: argparse._SubParsersAction) -> None:
     """``status``: bundle version and age, expiry, pending uploads, clock."""
     p = sub.add_parser("status", help="设备状态 / device status")
     p.set_defaults(func=_cmd_status)
-
 
 
 # --- kiosk --------------------------------------------------------------------------
@@ -496,9 +548,7 @@ def _cmd_kiosk(args: argparse.Namespace) -> int:
     status = kiosk.status()
     print(f"核验台已启动 Kiosk running: {server.url}", flush=True)
     if status["state"] != "ready":
-        print(
-            f"⚠ {status['message_zh']} / {status['message_en']}", file=sys.stderr, flush=True
-        )
+        print(f"⚠ {status['message_zh']} / {status['message_en']}", file=sys.stderr, flush=True)
     print("Ctrl-C 停止 / Ctrl-C to stop", file=sys.stderr, flush=True)
     if args.open:
         webbrowser.open(server.url)

@@ -132,9 +132,8 @@ def decide(
 
     if bundle is None:
         return refuse("no_bundle")
-    payload = bundle.payload
-    base["venue_id"] = payload.venue.id
-    base["bundle_version"] = payload.version
+    base["venue_id"] = bundle.venue.id
+    base["bundle_version"] = bundle.version
 
     try:
         decoded = hb1.decode(text)
@@ -145,20 +144,22 @@ def decide(
     base["kid"] = decoded.kid.hex()
 
     if bundle.is_stale(now_ts):
-        if payload.venue.fail_mode == "closed":
+        if bundle.venue.fail_mode == "closed":
             return refuse(
                 "stale_bundle",
-                f"有效期至 {local_text(payload.exp, payload.tz)}",
-                f"bundle expired {local_text(payload.exp, payload.tz)}",
+                f"有效期至 {local_text(bundle.fresh_until, bundle.tz)}",
+                f"bundle expired {local_text(bundle.fresh_until, bundle.tz)}",
             )
         warnings.append(_notice("stale_bundle"))
-    if now_ts < payload.iat - payload.skew:
+    elif bundle.behind:
+        warnings.append(_notice("bundle_behind"))
+    if now_ts < bundle.checked_at - bundle.skew:
         warnings.append(_notice("clock_behind"))
 
     key = bundle.keys.get(decoded.kid)
     if key is None:
         return refuse(
-            "unknown_key", "", f"kid {decoded.kid.hex()} is not in bundle {payload.version}"
+            "unknown_key", "", f"kid {decoded.kid.hex()} is not in bundle {bundle.version}"
         )
     if key.state == "compromised":
         return refuse("key_compromised", "", f"kid {decoded.kid.hex()} is marked compromised")
@@ -179,12 +180,12 @@ def decide(
     base["name"] = claims.name
     base["id_last4"] = claims.id_last4
     base["cert_exp"] = claims.exp
-    skew = payload.skew
-    if claims.iss != payload.program:
+    skew = bundle.skew
+    if claims.iss != bundle.program:
         return refuse(
             "unknown_key",
             "",
-            f"issued by program {claims.iss!r}, this bundle is {payload.program!r}",
+            f"issued by program {claims.iss!r}, this bundle is {bundle.program!r}",
         )
     if claims.iat < key.nbf - skew or (key.exp is not None and claims.iat > key.exp + skew):
         return refuse(
@@ -192,15 +193,15 @@ def decide(
         )
 
     if now_ts < claims.iat - skew:
-        when = local_text(claims.iat, payload.tz)
+        when = local_text(claims.iat, bundle.tz)
         return refuse("not_yet_valid", f"生效时间 {when}", f"valid from {when}")
     if now_ts >= claims.exp + skew:
-        when = local_text(claims.exp, payload.tz)
+        when = local_text(claims.exp, bundle.tz)
         return refuse("expired", f"有效期至 {when}", f"expired {when}")
     if claims.cti in bundle.revoked:
         return refuse("revoked")
 
-    honored = payload.venue.benefits
+    honored = bundle.venue.benefits
     if benefit is None:
         # select_benefit's own rule, unrolled: claims.benefits is sorted, so the first
         # code also honored here is the lowest one held and honored.
@@ -228,8 +229,8 @@ def decide(
         info.policy,
         now=now,
         history=history_lookup(cti_hex, code),
-        venue_id=payload.venue.id,
-        tz=payload.tz,
+        venue_id=bundle.venue.id,
+        tz=bundle.tz,
     )
     base["effect_zh"] = outcome.effect_zh
     base["effect_en"] = outcome.effect_en

@@ -1,9 +1,11 @@
 """What a device keeps between runs, in one folder (``HUICUI_VERIFIER_HOME``).
 
-``device.json`` (server, pinned bundle key, held version, ETag), ``token`` (mode 0600),
-``bundle.cbor`` (the held bundle, re-verified at every start so a swapped file is
-noticed) and ``log.sqlite`` (the decision log). Files are replaced atomically so a power
-cut leaves either the old state or the new, never half of one.
+``device.json`` (server or folder, pinned bundle key, the program and venue enrolled for,
+held version and snapshot hash, ETags), ``token`` (mode 0600), ``snapshot.cbor`` (the
+held snapshot's payload bytes, checked against the recorded hash at every start),
+``heartbeat.cbor`` and ``profile.cbor`` (signed files, verified again at every start)
+and ``log.sqlite`` (the decision log). Files are replaced atomically, the data before the
+state that names it, so a power cut leaves either the old data or the new.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from .bundle import Bundle, load
+from .bundle import Bundle, BundleError, assemble, check_enrolled, decode_map, from_map, open_file
+from .catchup import CatchUp, Held
 from .log import DecisionLog
 
 ENV_HOME = "HUICUI_VERIFIER_HOME"
@@ -55,9 +58,19 @@ class DeviceHome:
         return self.path / "device.json"
 
     @property
-    def bundle_file(self) -> Path:
-        """Where the held bundle is kept."""
-        return self.path / "bundle.cbor"
+    def snapshot_file(self) -> Path:
+        """The held snapshot's payload bytes."""
+        return self.path / "snapshot.cbor"
+
+    @property
+    def heartbeat_file(self) -> Path:
+        """The last heartbeat taken (signed)."""
+        return self.path / "heartbeat.cbor"
+
+    @property
+    def profile_file(self) -> Path:
+        """The venue profile held (signed)."""
+        return self.path / "profile.cbor"
 
     @property
     def token_file(self) -> Path:
@@ -65,7 +78,7 @@ class DeviceHome:
         return self.path / "token"
 
     def state(self) -> dict:
-        """The small JSON state: server, pinned_key (hex), bundle_version, etag."""
+        """The small JSON state (see the module docstring)."""
         try:
             return json.loads(self._state_file.read_text("utf-8"))
         except FileNotFoundError:
@@ -100,27 +113,78 @@ class DeviceHome:
         """Store the device token readable by this user only."""
         _write_atomic(self.token_file, token.encode(), mode=0o600)
 
-    def save_bundle(self, bundle: Bundle, *, etag: str | None = None) -> None:
-        """Keep ``bundle`` as the held one (the bytes first, then the state that names it)."""
-        _write_atomic(self.bundle_file, bundle.raw)
-        self.update_state(
-            pinned_key=bundle.payload.bundle_key.hex(),
-            bundle_version=bundle.version,
-            etag=etag,
-        )
+    def held(self) -> Held | None:
+        """The held snapshot, its bytes checked against the recorded hash; None if none.
 
-    def held_bundle(self, now: datetime) -> Bundle | None:
-        """The held bundle, verified again against the pinned key; None if there is none.
+        Raises :class:`~huicui_verifier.bundle.BundleError` (``hash_mismatch``) when the
+        file changed behind the verifier's back.
+        """
+        state = self.state()
+        if not state.get("snapshot_hash") or not self.snapshot_file.exists():
+            return None
+        data = self.snapshot_file.read_bytes()
+        obj = decode_map(data)
+        held = Held.from_payload(data, obj, from_map(obj, "snapshot"))
+        if held.hash.hex() != state["snapshot_hash"]:
+            raise BundleError("hash_mismatch", "snapshot.cbor is not the snapshot recorded")
+        return held
 
-        Raises :class:`~huicui_verifier.bundle.BundleError` if the file no longer
-        verifies (it was changed behind the verifier's back).
+    def save(self, caught: CatchUp, *, profile_name: str | None = None, **extra: object) -> None:
+        """Keep what a catch-up brought: data files first, then the state that names them."""
+        changes: dict[str, object] = dict(extra)
+        if caught.held is not None:
+            _write_atomic(self.snapshot_file, caught.held.payload_bytes)
+            snap = caught.held.snapshot
+            changes.update(
+                program=snap.program,
+                snapshot_version=snap.version,
+                snapshot_hash=caught.held.hash.hex(),
+            )
+        if caught.pinned_key is not None:
+            changes["pinned_key"] = caught.pinned_key.hex()
+        if caught.heartbeat is not None:
+            _write_atomic(self.heartbeat_file, caught.heartbeat)
+            changes["heartbeat_etag"] = caught.heartbeat_etag
+        if caught.profile is not None:
+            _write_atomic(self.profile_file, caught.profile)
+            profile = open_file(
+                caught.profile, "profile", pinned_key=caught.pinned_key or self.pinned_key
+            ).payload
+            changes.update(venue=profile.id, profile_rev=profile.rev)
+            changes["profile_etag"] = caught.profile_etag
+        if profile_name is not None:
+            changes["profile_name"] = profile_name
+        self.update_state(**changes)
+
+    def held_bundle(self, now: datetime | None = None) -> Bundle | None:
+        """The held data as the decision reads it, verified again; None if there is none.
+
+        Raises :class:`~huicui_verifier.bundle.BundleError` if a file no longer verifies
+        (it was changed behind the verifier's back). ``now`` is accepted for callers that
+        pass it; freshness is judged at each decision.
         """
         pinned = self.pinned_key
-        if pinned is None or not self.bundle_file.exists():
+        if pinned is None or not self.profile_file.exists():
             return None
-        # The recorded version also stops an older (validly signed) file being swapped in.
-        held = self.state().get("bundle_version")
-        return load(self.bundle_file.read_bytes(), pinned_key=pinned, held_version=held, now=now)
+        held = self.held()
+        if held is None:
+            return None
+        state = self.state()
+        profile = open_file(self.profile_file.read_bytes(), "profile", pinned_key=pinned).payload
+        check_enrolled(profile, program=state.get("program"), venue=state.get("venue"))
+        heartbeat = None
+        if self.heartbeat_file.exists():
+            heartbeat = open_file(
+                self.heartbeat_file.read_bytes(), "heartbeat", pinned_key=pinned
+            ).payload
+        return assemble(
+            held.snapshot,
+            held.hash,
+            profile,
+            heartbeat,
+            revoked=held.revoked,
+            latest_version=state.get("latest_version"),
+        )
 
     def open_log(self) -> DecisionLog:
         """Open this device's decision log."""

@@ -22,7 +22,7 @@ Period = Literal["day", "week", "month", "year"]
 Effect = Literal["free", "discount", "priority", "booking"]
 
 
-class Limit(msgspec.Struct, frozen=True):
+class Limit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """At most ``count`` accepted uses per calendar ``per`` (program time zone).
 
     ``scope="benefit"`` counts uses of the benefit anywhere this device saw them;
@@ -34,7 +34,7 @@ class Limit(msgspec.Struct, frozen=True):
     scope: Literal["benefit", "venue"] = "benefit"
 
 
-class Hours(msgspec.Struct, frozen=True):
+class Hours(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """An opening window ``opens <= time < closes`` on ISO weekdays.
 
     Times are "HH:MM"; ``closes`` may be "24:00".
@@ -70,7 +70,7 @@ class Policy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise PolicyError(found)
 
 
-class BenefitInfo(msgspec.Struct, frozen=True):
+class BenefitInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One benefit as the bundle carries it: stable code, names, where it applies, its policy."""
 
     code: int

@@ -28,3 +28,7 @@ STAFF_CHECK: tuple[str, str] = _pairs(_TABLE["prompts"])["staff_check"]
 def message(code: str) -> tuple[str, str]:
     """The (zh, en) message of a reason code."""
     return REASONS[code]
+
+
+# Why a bundle file was refused (bundle.BundleError codes), for the CLI and the kiosk.
+BUNDLE_ERRORS: dict[str, tuple[str, str]] = _pairs(_TABLE["bundle"])

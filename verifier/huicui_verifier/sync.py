@@ -1,4 +1,4 @@
-"""Talking to the server when there is a network: enroll, upload the log, take a newer bundle.
+"""Talking to the server when there is a network: enroll, upload the log, catch up.
 
 Plain ``urllib`` so a venue device installs nothing more. Uploads are safe to repeat
 (the server is idempotent by record uuid), so any failure before the server's answer
@@ -23,7 +23,8 @@ from datetime import datetime
 import msgspec
 
 from . import __version__
-from .bundle import Bundle, BundleError, load, normalize_fingerprint
+from .bundle import Bundle, BundleError, assemble, normalize_fingerprint, open_file
+from .catchup import CatchUp, DirectorySource, Fetched, Source, catch_up
 from .device import DeviceHome
 from .log import DecisionLog
 from .records import (
@@ -99,11 +100,12 @@ class Enrollment:
 
 @dataclass
 class SyncResult:
-    """An upload and a bundle check together."""
+    """An upload and a catch-up together."""
 
     upload: UploadResult
     bundle_updated: bool
     bundle_version: int | None
+    caught: CatchUp | None = None
 
 
 def _url(server: str, path: str) -> str:
@@ -113,7 +115,7 @@ def _url(server: str, path: str) -> str:
 def _request(
     method: str,
     url: str,
-    token: str,
+    token: str | None,
     *,
     body: bytes | None = None,
     headers: dict | None = None,
@@ -122,7 +124,8 @@ def _request(
     if not url.startswith(("https://", "http://")):
         raise SyncError("bad_server", f"server URL must start with https:// or http://: {url}")
     req = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - scheme checked above
-    req.add_header("Authorization", f"Bearer {token}")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
     req.add_header("User-Agent", USER_AGENT)
     for name, value in (headers or {}).items():
         req.add_header(name, value)
@@ -134,27 +137,53 @@ def _request(
             return exc.code, dict(exc.headers.items()), exc.read()
 
 
-def fetch_bundle(
-    server: str, token: str, *, etag: str | None = None, timeout: float = 30
-) -> tuple[bytes | None, str | None]:
-    """GET the bundle; returns (bytes, etag), or (None, etag) when the server says 304."""
-    headers = {"Accept": "application/cbor"}
-    if etag:
-        headers["If-None-Match"] = etag
-    try:
-        status, resp_headers, body = _request(
-            "GET", _url(server, BUNDLE_PATH), token, headers=headers, timeout=timeout
-        )
-    except _TRANSIENT as exc:
-        raise SyncError("network", f"cannot reach {server}: {exc}") from None
-    lowered = {k.lower(): v for k, v in resp_headers.items()}
-    if status == 304:
-        return None, etag
-    if status in (401, 403):
-        raise SyncError("unauthorized", "the server refused the device token")
-    if status != 200:
-        raise SyncError("server", f"GET {BUNDLE_PATH} answered {status}")
-    return body, lowered.get("etag")
+# The service serves the published files under this path to device tokens; the
+# device's own profile is ``profile.cbor`` there (the token says which venue).
+API_FILES = BUNDLE_PATH + "/"
+API_PROFILE = "profile.cbor"
+
+
+class HttpSource:
+    """Published files under a base URL: the service's API (with the device token) or
+    any static web server, CDN or object store (without)."""
+
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 30) -> None:
+        """Read files under ``base_url`` (ending in ``/``), sending ``token`` if given."""
+        self.base = base_url if base_url.endswith("/") else base_url + "/"
+        self.token = token
+        self.timeout = timeout
+
+    def get(self, name: str, etag: str | None = None) -> Fetched | None:
+        """GET one file; None on 404, no data on 304; SyncError for anything else."""
+        headers = {"Accept": "application/cbor"}
+        if etag:
+            headers["If-None-Match"] = etag
+        url = self.base + name
+        try:
+            status, resp_headers, body = _request(
+                "GET", url, self.token, headers=headers, timeout=self.timeout
+            )
+        except _TRANSIENT as exc:
+            raise SyncError("network", f"cannot reach {url}: {exc}") from None
+        # What came over the wire: status line, headers and body.
+        moved = 17 + sum(len(k) + len(v) + 4 for k, v in resp_headers.items()) + 2 + len(body)
+        tag = {k.lower(): v for k, v in resp_headers.items()}.get("etag")
+        if status == 304:
+            return Fetched(None, etag, moved)
+        if status == 404:
+            return None
+        if status in (401, 403):
+            raise SyncError("unauthorized", "the server refused the device token")
+        if status != 200:
+            raise SyncError("server", f"GET {url} answered {status}")
+        return Fetched(body, tag, moved)
+
+
+def source_for(location: str, token: str | None = None) -> Source:
+    """A :class:`Source` for a base URL (http/https) or a folder."""
+    if location.startswith(("https://", "http://")):
+        return HttpSource(location, token)
+    return DirectorySource(location)
 
 
 def enroll(
@@ -202,9 +231,43 @@ def enroll_device(
     moves them to quarantine (kept in the log, never deleted). Records for the new
     venue stay pending and go up with the new token.
     """
-    data, etag = fetch_bundle(server, token)
-    assert data is not None
-    bundle = load(data, pinned_key=None, held_version=None, now=now)
+    source = HttpSource(server.rstrip("/") + API_FILES, token)
+    caught, bundle = first_catch_up(
+        source, API_PROFILE, expected_fingerprint=expected_fingerprint, now=now
+    )
+    outcome = _settle_foreign_pending(
+        home, bundle, now=now, discard=discard_pending, attempts=attempts, backoff=backoff
+    )
+    home.set_token(token)
+    start_over(home, caught, server=server, source=None, profile_name=API_PROFILE)
+    return outcome
+
+
+def first_catch_up(
+    source: Source,
+    profile_file: str,
+    *,
+    expected_fingerprint: str | None,
+    now: datetime,
+    venue: int | None = None,
+) -> tuple[CatchUp, Bundle]:
+    """Fetch everything from ``source`` trusting the snapshot's key on first use.
+
+    With ``expected_fingerprint`` (as the office showed it) another key is refused
+    (``fingerprint_mismatch``) before anything is stored.
+    """
+    caught = catch_up(
+        source,
+        held=None,
+        pinned_key=None,
+        program=None,
+        venue=venue,
+        profile_file=profile_file,
+        now=now,
+    )
+    assert caught.held is not None and caught.pinned_key is not None
+    assert caught.profile is not None and caught.heartbeat is not None
+    bundle = open_bundle_parts(caught)
     if (
         expected_fingerprint is not None
         and normalize_fingerprint(expected_fingerprint) != bundle.fingerprint
@@ -214,13 +277,31 @@ def enroll_device(
             "fingerprint_mismatch",
             f"server key {bundle.fingerprint} differs from the expected {wanted}",
         )
-    outcome = _settle_foreign_pending(
-        home, bundle, now=now, discard=discard_pending, attempts=attempts, backoff=backoff
+    return caught, bundle
+
+
+def open_bundle_parts(caught: CatchUp) -> Bundle:
+    """The device view of a first catch-up's snapshot, profile and heartbeat."""
+    assert caught.held is not None and caught.pinned_key is not None
+    assert caught.profile is not None and caught.heartbeat is not None
+    key = caught.pinned_key
+    return assemble(
+        caught.held.snapshot,
+        caught.held.hash,
+        open_file(caught.profile, "profile", pinned_key=key).payload,
+        open_file(caught.heartbeat, "heartbeat", pinned_key=key).payload,
+        revoked=caught.held.revoked,
     )
-    home.set_token(token)
-    home.update_state(server=server)
-    home.save_bundle(bundle, etag=etag)
-    return outcome
+
+
+def start_over(home: DeviceHome, caught: CatchUp, **fields: object) -> None:
+    """Replace the device's data with a first catch-up's (enrollment, or a first load)."""
+    home.update_state(
+        latest_version=None, heartbeat_etag=None, profile_etag=None, venue=None, profile_rev=None
+    )
+    for f in (home.snapshot_file, home.heartbeat_file, home.profile_file):
+        f.unlink(missing_ok=True)
+    home.save(caught, **fields)
 
 
 def _settle_foreign_pending(
@@ -237,7 +318,7 @@ def _settle_foreign_pending(
         held = home.held_bundle(now)
     except BundleError:
         held = None
-    if held is not None and held.payload.program != bundle.payload.program:
+    if held is not None and held.program != bundle.program:
         new_venue = None  # another program: venue ids mean nothing there, all are foreign
     with home.open_log() as log:
         foreign = log.pending_count(except_venue=new_venue)
@@ -450,38 +531,97 @@ def sync(
     attempts: int = 3,
     backoff: float = 0.5,
 ) -> SyncResult:
-    """Upload the log, then take a newer bundle if the server has one (ETag / 304)."""
+    """Upload the log (when enrolled with a server), then catch up (heartbeat first)."""
     server, token, pinned = home.server, home.token, home.pinned_key
-    if not (server and token and pinned):
+    if pinned is None or not ((server and token) or home.state().get("source")):
         raise SyncError("not_enrolled", "this device is not enrolled: run huicui-verify enroll")
-    with home.open_log() as log:
-        uploaded = upload(
-            log, server, token, batch_size=batch_size, attempts=attempts, backoff=backoff
-        )
+    uploaded = UploadResult()
+    if server and token:
+        with home.open_log() as log:
+            uploaded = upload(
+                log, server, token, batch_size=batch_size, attempts=attempts, backoff=backoff
+            )
+    caught = refresh(home, now=now, token=token)
+    return SyncResult(
+        upload=uploaded,
+        bundle_updated=caught.held is not None or caught.profile is not None,
+        bundle_version=home.state().get("snapshot_version"),
+        caught=caught,
+    )
+
+
+def refresh(home: DeviceHome, *, now: datetime, token: str | None = None) -> CatchUp:
+    """Catch up from where the device was enrolled (its server's API or its folder/URL).
+
+    When a heartbeat announces a newer version that cannot be reached, the device keeps
+    its data and records ``latest_version`` (it then warns that it is behind).
+    """
     state = home.state()
-    data, etag = fetch_bundle(server, token, etag=state.get("etag"))
-    if data is None:
-        return SyncResult(
-            upload=uploaded, bundle_updated=False, bundle_version=state.get("bundle_version")
-        )
+    location = state.get("source")
+    if location:
+        source = source_for(location)
+    else:
+        server = state.get("server")
+        if not server:
+            raise SyncError("not_enrolled", "this device is not enrolled: run huicui-verify enroll")
+        source = HttpSource(server.rstrip("/") + API_FILES, token or home.token)
+    pinned = home.pinned_key
+    if pinned is None:
+        raise SyncError("not_enrolled", "this device is not enrolled: run huicui-verify enroll")
+    held = home.held()
     try:
-        bundle = load(data, pinned_key=pinned, held_version=state.get("bundle_version"), now=now)
+        caught = catch_up(
+            source,
+            held=held,
+            pinned_key=pinned,
+            program=state.get("program"),
+            venue=state.get("venue"),
+            profile_file=state.get("profile_name") or API_PROFILE,
+            now=now,
+            heartbeat_etag=state.get("heartbeat_etag"),
+            profile_etag=state.get("profile_etag"),
+            profile_rev=state.get("profile_rev"),
+        )
     except BundleError as exc:
+        if exc.code == "not_published" and exc.detail.startswith(("snapshot/", "delta/")):
+            home.update_state(latest_version=_announced(source, pinned))
         raise SyncError(exc.code, exc.detail) from None
-    home.save_bundle(bundle, etag=etag)
-    return SyncResult(upload=uploaded, bundle_updated=True, bundle_version=bundle.version)
+    if caught.changed:
+        latest = state.get("latest_version")
+        if (
+            caught.held is not None
+            and latest is not None
+            and caught.held.snapshot.version >= latest
+        ):
+            latest = None
+        home.save(caught, latest_version=latest)
+    return caught
+
+
+def _announced(source: Source, pinned: bytes) -> int | None:
+    """The version the current heartbeat announces (verified), for the 'behind' warning."""
+    got = source.get("heartbeat.cbor")
+    if got is None or got.data is None:
+        return None
+    try:
+        return open_file(got.data, "heartbeat", pinned_key=pinned).payload.version
+    except BundleError:
+        return None
 
 
 __all__ = [
     "Enrollment",
+    "HttpSource",
     "PendingRecordsError",
     "SyncError",
     "SyncResult",
     "UploadResult",
     "enroll",
     "enroll_device",
-    "fetch_bundle",
+    "first_catch_up",
+    "refresh",
     "refused_records",
+    "source_for",
     "sync",
     "upload",
 ]

@@ -1,8 +1,12 @@
-"""Per-venue bundles: signed from the shared global content, cached, with a strong ETag.
+"""The service's own published folder, kept current, and the heartbeat held in memory.
 
-A thousand devices polling cost one indexed read each (the change stamp) plus a dict
-lookup; the global content is re-read only when an audit event says something changed,
-when the freshness slot turns, or every few minutes as a safety net.
+A poll (``GET /api/v1/bundle`` or ``/bundle/heartbeat.cbor`` with ``If-None-Match``)
+is answered from memory: the heartbeat bytes and their ETag. The database is asked
+whether anything changed (one indexed read of the change stamp) at most every
+``bundle.check_seconds``, however many devices poll; a new freshness slot only re-signs
+the heartbeat, which needs no database either. Several processes share one folder: each
+publishes the same bytes for the same content (deterministic encoding and signatures),
+and each re-reads the heartbeat file when another process replaced it.
 """
 
 from __future__ import annotations
@@ -11,55 +15,39 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import os
+import re
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
-
-from huicui_verifier.bundle import BundlePayload, LocalizedName, VenueProfile, build_and_sign
+from pathlib import Path
 
 from huicui.bundles.content import GlobalContent, change_stamp, gather
+from huicui.bundles.publish import HEARTBEAT, Published, Publisher, freshness_slot
 from huicui.context import Context
-from huicui.venues.service import venue_benefits, venue_row
 
 log = logging.getLogger("huicui.bundles")
 
-# Re-read the global content at least this often even when no audit event arrived
+# Re-read the content at least this often even when the change stamp did not move
 # (a change made behind the service's back, or revocations that expired).
 SAFETY_REFRESH_SECONDS = 300
-# Built bundles kept in memory; each holds the whole revocation list, so bound by bytes.
-CACHE_MAX_BYTES = 256 * 1024 * 1024
+# Names a device may ask for: the heartbeat, a snapshot or delta by hash, a profile.
+FILE_NAME = re.compile(
+    r"^(heartbeat\.cbor|(snapshot|delta)/[0-9a-f]{64}\.cbor|profile/\d{1,12}\.cbor)$"
+)
 
 
 @dataclass(frozen=True)
-class BuiltBundle:
-    """One signed bundle for one venue."""
+class Heartbeat:
+    """The current heartbeat file as served: bytes, strong ETag, version."""
 
     data: bytes
     etag: str
     version: int
-    venue_id: int
-    iat: int
-    exp: int
-    profile: VenueProfile
-    revoked_count: int
-    key_count: int
-    benefit_count: int
 
 
-def freshness_slot(now_ts: int, lifetime_s: int) -> int:
-    """Start of the current quarter-lifetime slot: the bundle's ``iat``.
-
-    Every process computes the same ``iat`` for the same slot, and Ed25519 signatures
-    are deterministic, so all processes serve byte-identical bundles and equal ETags;
-    a bundle is never older than a quarter of its lifetime when served.
-    """
-    step = max(60, lifetime_s // 4)
-    return now_ts - now_ts % step
-
-
-def make_etag(version: int, venue_id: int, data: bytes) -> str:
-    """Strong ETag ``"v{version}-{venue}-{sha256 prefix}"``."""
-    return f'"v{version}-{venue_id}-{hashlib.sha256(data).hexdigest()[:16]}"'
+def make_etag(data: bytes) -> str:
+    """Strong ETag of a published file: the first 16 hex digits of its SHA-256."""
+    return f'"{hashlib.sha256(data).hexdigest()[:16]}"'
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -72,17 +60,27 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))
 
 
+def publish_dir(ctx: Context) -> Path:
+    """The folder the service publishes into (``bundle.publish_dir``)."""
+    return Path(ctx.settings.bundle.publish_dir)
+
+
 class BundleService:
-    """Builds and caches bundles for one app (kept in ``ctx.bundle_service``)."""
+    """Keeps the service's published folder current (kept in ``ctx.bundle_service``)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._global: GlobalContent | None = None
-        self._global_key: tuple[int, int] = (-1, -1)  # (stamp, slot) it was built for
-        self._global_at = 0.0
+        self.publisher = Publisher(publish_dir(ctx))
         self._lock = asyncio.Lock()
-        self._venues: OrderedDict[int, tuple[BuiltBundle, int]] = OrderedDict()  # + stamp
-        self._cached_bytes = 0
+        self._content: GlobalContent | None = None
+        self._stamp = -1
+        self._content_at = 0.0
+        self._checked_at = -1e18
+        self._slot = -1
+        self._heartbeat: Heartbeat | None = None
+        self._heartbeat_mtime = 0
+        self._venues_since: dt.datetime | None = None
+        self.last_published: Published | None = None
         self.delivered: dict[int, int] = {}  # device id → version last recorded
 
     @property
@@ -90,122 +88,98 @@ class BundleService:
         return self.ctx.settings.bundle.lifetime_hours * 3600
 
     def invalidate(self) -> None:
-        """Forget everything cached; the next request re-reads the database."""
-        self._global = None
-        self._venues.clear()
-        self._cached_bytes = 0
+        """Forget what is cached; the next request asks the database again."""
+        self._content = None
+        self._checked_at = -1e18
 
-    async def global_content(self, now: dt.datetime) -> tuple[GlobalContent, int]:
-        """The current global content and the change stamp it was checked against."""
-        stamp = await change_stamp()
-        slot = freshness_slot(int(now.timestamp()), self.lifetime_s)
-        if self._fresh(stamp, slot):
-            assert self._global is not None
-            return self._global, stamp
-        async with self._lock:
-            if not self._fresh(stamp, slot):  # another request may have rebuilt meanwhile
-                started = time.perf_counter()
-                self._global = await gather(self.ctx, now)
-                self._global_key = (stamp, slot)
-                self._global_at = time.monotonic()
-                log.info(
-                    "bundle content v%s read in %.3fs (%d revoked)",
-                    self._global.version,
-                    time.perf_counter() - started,
-                    self._global.revoked_count,
-                )
-            assert self._global is not None
-            return self._global, stamp
-
-    def _fresh(self, stamp: int, slot: int) -> bool:
-        return (
-            self._global is not None
-            and self._global_key == (stamp, slot)
-            and time.monotonic() - self._global_at < SAFETY_REFRESH_SECONDS
-        )
-
-    async def for_venue(self, venue_id: int, now: dt.datetime | None = None) -> BuiltBundle:
-        """The signed bundle for ``venue_id``, from the cache when nothing changed."""
+    async def heartbeat(self, now: dt.datetime | None = None) -> Heartbeat:
+        """The current heartbeat, from memory unless a check is due (see the module doc)."""
         now = now or dt.datetime.now(dt.UTC)
-        content, stamp = await self.global_content(now)
-        iat = freshness_slot(int(now.timestamp()), self.lifetime_s)
-        cached = self._venues.get(venue_id)
-        if cached is not None:
-            built, seen_stamp = cached
-            if built.version == content.version and built.iat == iat and seen_stamp == stamp:
-                self._venues.move_to_end(venue_id)
-                return built
-        profile = await self._profile(venue_id, content)
-        if (
-            cached is not None
-            and cached[0].version == content.version
-            and cached[0].iat == iat
-            and cached[0].profile == profile
-        ):
-            built = cached[0]  # something else changed; this venue's bundle did not
+        slot = freshness_slot(int(now.timestamp()), self.lifetime_s)
+        due = time.monotonic() - self._checked_at >= self.ctx.settings.bundle.check_seconds
+        if self._heartbeat is None or due or slot != self._slot:
+            await self.refresh(now)
         else:
-            built = self._sign(content, profile, iat)
-        self._store(venue_id, built, stamp)
-        return built
+            self._reread_if_replaced()
+        assert self._heartbeat is not None
+        return self._heartbeat
 
-    async def _profile(self, venue_id: int, content: GlobalContent) -> VenueProfile:
-        row = await venue_row(venue_id)
-        installed = {b.code for b in content.benefits}
-        honored = venue_benefits(row)
-        missing = sorted(set(honored) - installed)
-        if missing:
-            # A plugin was removed after the venue was set up: ship what still exists.
-            log.warning("venue %s honors benefits %s that are not installed", venue_id, missing)
-        return VenueProfile(
-            id=row["id"],
-            name_zh=row["name_zh"],
-            name_en=row["name_en"] or row["name_zh"],
-            kind=row["kind"],
-            partner_id=row["partner"],
-            benefits=tuple(code for code in honored if code in installed),
-            fail_mode=row["fail_mode"],
-        )
+    async def refresh(self, now: dt.datetime | None = None, *, force: bool = False) -> Published:
+        """Ask the database whether anything changed and publish if so (or when ``force``)."""
+        now = now or dt.datetime.now(dt.UTC)
+        async with self._lock:
+            stamp = await change_stamp()
+            stale = time.monotonic() - self._content_at >= SAFETY_REFRESH_SECONDS
+            changed = force or stale or stamp != self._stamp or self._content is None
+            if changed:
+                self._content = await gather(self.ctx, now)
+                self._content_at = time.monotonic()
+            assert self._content is not None
+            venues = await self._changed_venues() if changed else None
+            published = self.publisher.publish_content(
+                self._content, self.ctx.settings, now, venues=venues
+            )
+            self._stamp = stamp
+            self._checked_at = time.monotonic()
+            self._slot = freshness_slot(int(now.timestamp()), self.lifetime_s)
+            self._load_heartbeat()
+            self.last_published = published
+            if published.files:
+                log.info(
+                    "bundle v%s published (%s) in %.3f s CPU",
+                    published.version,
+                    ", ".join(published.files[:4]),
+                    published.cpu_seconds,
+                )
+            return published
 
-    def _sign(self, content: GlobalContent, profile: VenueProfile, iat: int) -> BuiltBundle:
-        settings = self.ctx.settings
-        payload = BundlePayload(
-            program=settings.program.code,
-            program_name=LocalizedName(zh=settings.program.name_zh, en=settings.program.name_en),
-            version=content.version,
-            iat=iat,
-            exp=iat + self.lifetime_s,
-            tz=settings.program.timezone,
-            skew=settings.bundle.skew_seconds,
-            bundle_key=content.bundle_key,
-            keys=content.keys,
-            revoked=content.revoked,
-            benefits=content.benefits,
-            directories=content.directories,
-            venue=profile,
-        )
-        data = build_and_sign(payload, content.signer)
-        return BuiltBundle(
-            data=data,
-            etag=make_etag(content.version, profile.id, data),
-            version=content.version,
-            venue_id=profile.id,
-            iat=payload.iat,
-            exp=payload.exp,
-            profile=profile,
-            revoked_count=content.revoked_count,
-            key_count=len(content.keys),
-            benefit_count=len(content.benefits),
-        )
+    async def _changed_venues(self) -> list[dict]:
+        """Venue rows changed since the last look (all of them the first time)."""
+        from huicui.venues.tables import Venue
 
-    def _store(self, venue_id: int, built: BuiltBundle, stamp: int) -> None:
-        old = self._venues.pop(venue_id, None)
-        if old is not None:
-            self._cached_bytes -= len(old[0].data)
-        self._venues[venue_id] = (built, stamp)
-        self._cached_bytes += len(built.data)
-        while self._cached_bytes > CACHE_MAX_BYTES and len(self._venues) > 1:
-            _, (evicted, _) = self._venues.popitem(last=False)
-            self._cached_bytes -= len(evicted.data)
+        query = Venue.select()
+        if self._venues_since is not None:
+            query = query.where(Venue.updated_at >= self._venues_since)
+        rows = await query
+        if rows:
+            self._venues_since = max(r["updated_at"] for r in rows)
+        return rows
+
+    def _load_heartbeat(self) -> None:
+        path = self.publisher.directory / HEARTBEAT
+        data = path.read_bytes()
+        self._heartbeat_mtime = os.stat(path).st_mtime_ns
+        from huicui_verifier.cose import parse
+
+        version = _heartbeat_version(parse(data).payload)
+        self._heartbeat = Heartbeat(data=data, etag=make_etag(data), version=version)
+
+    def _reread_if_replaced(self) -> None:
+        # Another process sharing the folder may have published: one stat, no database.
+        try:
+            mtime = os.stat(self.publisher.directory / HEARTBEAT).st_mtime_ns
+        except FileNotFoundError:
+            return
+        if mtime != self._heartbeat_mtime:
+            self._load_heartbeat()
+
+    async def file(self, name: str, now: dt.datetime | None = None) -> bytes | None:
+        """A published file by its name in the folder, or None (an unknown name too)."""
+        if name == HEARTBEAT:
+            return (await self.heartbeat(now)).data
+        if not FILE_NAME.match(name):
+            return None
+        await self.heartbeat(now)  # publishes first if a check is due
+        try:
+            return (self.publisher.directory / name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+
+def _heartbeat_version(payload: bytes) -> int:
+    from huicui_verifier.bundle import decode_map
+
+    return int(decode_map(payload)["version"])
 
 
 def bundle_service(ctx: Context) -> BundleService:

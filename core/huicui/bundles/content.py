@@ -1,9 +1,9 @@
-"""The global part of every bundle (keys, revocations, benefits, directories) and its version.
+"""The snapshot's content (keys, revocations, benefits, directories) and its version.
 
 The version is the id of a ``bundle_release`` row. A row is added exactly when the
-digest of the global content differs from the latest row's, so the version only grows
-and changes exactly when what devices must know changes. Nothing venue-specific is in
-the digest: a venue's profile rides along in its own bundle without a new version.
+digest of the content differs from the latest row's, so the version only grows and
+changes exactly when what devices must know changes. Nothing venue-specific is in the
+digest: a venue's profile is its own signed file.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ class GlobalContent:
     directories: dict[int, LocalizedName]
     bundle_key: bytes
     signer: Ed25519PrivateKey
+    released_at: int = 0  # when this version was first seen (epoch seconds): the snapshot iat
+    # 8-byte hashes of superseded phone keys (docs/hb2.md); the phone card fills it.
+    superseded: bytes = b""
 
     @property
     def revoked_count(self) -> int:
@@ -87,7 +90,7 @@ def digest_of(
     return h.hexdigest()
 
 
-async def _release(digest: str, *, keys: int, revoked: int, benefits: int) -> int:
+async def _release(digest: str, *, keys: int, revoked: int, benefits: int) -> tuple[int, int]:
     """The version for ``digest``: the latest release if it has this digest, else a new one.
 
     Two processes racing may both insert; each then takes the newest row with its
@@ -105,11 +108,12 @@ async def _release(digest: str, *, keys: int, revoked: int, benefits: int) -> in
             )
         )
     row = (
-        await BundleRelease.select(Max(BundleRelease.id, alias="version"))
+        await BundleRelease.select(BundleRelease.id, BundleRelease.created_at)
         .where(BundleRelease.digest == digest)
+        .order_by(BundleRelease.id, ascending=False)
         .first()
     )
-    return int(row["version"])
+    return int(row["id"]), int(row["created_at"].timestamp())
 
 
 async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
@@ -135,7 +139,7 @@ async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
         benefits=benefits,
         directories=directories,
     )
-    version = await _release(
+    version, released_at = await _release(
         digest, keys=len(keys), revoked=len(revoked) // ID_LENGTH, benefits=len(benefits)
     )
     return GlobalContent(
@@ -147,6 +151,7 @@ async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
         directories=directories,
         bundle_key=bundle_key,
         signer=signer,
+        released_at=released_at,
     )
 
 

@@ -1,62 +1,64 @@
-"""``huicui bundle export|show``: verifier bundles as files, and what the current one holds."""
+"""``huicui bundle publish|show``: the bundle files in a folder, and what the current one holds."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 
 from huicui.cli import run_async
 from huicui.cli.common import cli_context
 
-EXPORT_EPILOG = """\
+PUBLISH_EPILOG = """\
 示例 / examples:
-  huicui bundle export --venue 12 -o /media/usb/bundle.cbor
-  # 在从不联网的设备上 / on the device that never goes online:
-  huicui-verify load /media/usb/bundle.cbor --pin-fingerprint 1A2B-…
+  huicui bundle publish /srv/www/bundle     # 网络服务器、CDN 或对象存储 / a web server or CDN
+  huicui bundle publish /media/usb/bundle   # U盘 / a USB stick
+  # 在从不联网的设备上 / on a device that never goes online:
+  huicui-verify load /media/usb/bundle --venue 12 --pin-fingerprint 1A2B-…
 
-文件在有效期内可用（bundle.lifetime_hours），过期后按场所的 fail_mode 处理；请定期重新导出。
-The file is valid for bundle.lifetime_hours; after that the device follows the
-venue's fail mode, so export again on a schedule (revocations travel only this way)."""
+写入心跳、快照（按摘要命名）、与上一次发布之间的增量，以及每个场所的资料；未变的文件不重写。
+心跳在 bundle.lifetime_hours 后过期：请定期重新发布（例如每小时一次的定时任务）。
+Writes the heartbeat, the snapshot (named by its hash), the delta from the previous
+publish into the same folder, and every venue's profile; unchanged files are not
+rewritten. The heartbeat expires after bundle.lifetime_hours: publish on a schedule
+(an hourly cron job, say), since freshness and revocations travel only this way."""
 
 SHOW_EPILOG = """\
 示例 / examples:
-  huicui bundle show
-  huicui bundle show --venue 12"""
+  huicui bundle show"""
 
 
-async def export_cmd(args: argparse.Namespace) -> int:
+async def publish_cmd(args: argparse.Namespace) -> int:
     from huicui_verifier.bundle import fingerprint
 
     from huicui.audit import service as audit
-    from huicui.bundles.builder import bundle_service
-    from huicui.errors import NotFound
+    from huicui.bundles.content import gather
+    from huicui.bundles.publish import Publisher
     from huicui.timefmt import to_local_iso
+    from huicui.venues.tables import Venue
 
     ctx = cli_context()
-    try:
-        built = await bundle_service(ctx).for_venue(args.venue)
-    except NotFound as exc:
-        print(f"错误 / error: {exc.message_zh} / {exc.message_en}", file=sys.stderr)
-        return 1
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(built.data)
+    now = _now()
+    content = await gather(ctx, now)
+    publisher = Publisher(Path(args.directory))
+    done = publisher.publish_content(content, ctx.settings, now, venues=await Venue.select())
     await audit.record(
         "cli",
-        "bundle.export",
-        "venue",
-        args.venue,
-        data={"version": built.version, "bytes": len(built.data)},
+        "bundle.publish",
+        "bundle",
+        content.version,
+        data={"files": len(done.files), "profiles": done.profiles_written},
     )
-    content, _ = await bundle_service(ctx).global_content(_now())
-    expires = to_local_iso(dt.datetime.fromtimestamp(built.exp, dt.UTC), ctx.tz)
-    print(f"已导出 / exported: {out} ({len(built.data)} bytes)")
+    lifetime = ctx.settings.bundle.lifetime_hours * 3600
+    print(f"已发布 / published: {args.directory}")
     print(
-        f"版本 / version: {built.version}   场所 / venue: {built.venue_id} {built.profile.name_zh}"
+        f"版本 / version: {done.version}   快照 / snapshot: {done.hash.hex()[:16]}… "
+        f"({'新 new' if done.snapshot_written else '未变 unchanged'})   "
+        f"增量 / delta: {'已写 written' if done.delta_written else '-'}   "
+        f"场所资料 / profiles written: {done.profiles_written}"
     )
-    print(f"有效期至 / valid until: {expires}")
+    valid = to_local_iso(dt.datetime.fromtimestamp(int(now.timestamp()) + lifetime, dt.UTC), ctx.tz)
+    print(f"心跳有效期至 / heartbeat valid until about: {valid}")
     print(f"密钥指纹 / fingerprint: {fingerprint(content.bundle_key)}")
     return 0
 
@@ -69,11 +71,11 @@ async def show_cmd(args: argparse.Namespace) -> int:
     from huicui_verifier.bundle import fingerprint
 
     from huicui.bundles.builder import bundle_service
-    from huicui.venues.tables import Venue
+    from huicui.bundles.content import gather
 
     ctx = cli_context()
     service = bundle_service(ctx)
-    content, _ = await service.global_content(_now())
+    content = await gather(ctx, _now())
     print(f"版本 / version: {content.version}   摘要 / digest: {content.digest[:16]}")
     print(
         f"签发密钥 / issuer keys: {len(content.keys)} "
@@ -87,16 +89,11 @@ async def show_cmd(args: argparse.Namespace) -> int:
     )
     print(f"名录 / directories: {len(content.directories)}")
     print(f"密钥指纹 / bundle key fingerprint: {fingerprint(content.bundle_key)}")
-    venue_id = args.venue
-    if venue_id is None:
-        first = await Venue.select(Venue.id).order_by(Venue.id).first()
-        venue_id = first["id"] if first else None
-    if venue_id is not None:
-        built = await service.for_venue(venue_id)
-        print(
-            f"场所 {venue_id} 的核验数据 / bundle for venue {venue_id}: {len(built.data)} bytes, "
-            f"ETag {built.etag}"
-        )
+    published = await service.refresh(_now())
+    print(
+        f"服务发布目录 / service folder: {service.publisher.directory} "
+        f"(heartbeat {published.heartbeat_bytes} bytes)"
+    )
     return 0
 
 
@@ -104,27 +101,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bundle",
         help="核验数据 / verifier bundles",
-        description="Verifier bundles: export one as a file, or show the current one.",
+        description="Verifier bundles: publish them as files, or show the current one.",
     )
     bsub = p.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
     c = bsub.add_parser(
-        "export",
-        help="导出某场所的核验数据文件 / write a venue's bundle to a file",
-        description="Write the signed bundle of one venue to a file, for devices "
-        "that never go online. Prints the version and the key fingerprint.",
-        epilog=EXPORT_EPILOG,
+        "publish",
+        help="把核验数据发布为静态文件 / write the bundle files into a folder",
+        description="Write the heartbeat, snapshot, delta and venue profiles into DIR "
+        "(docs/bundle.md), for any web server, CDN, object store or USB stick.",
+        epilog=PUBLISH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    c.add_argument("--venue", type=int, required=True, help="场所编号 / venue id")
-    c.add_argument("-o", "--output", required=True, help="输出文件 / output file (.cbor)")
-    c.set_defaults(func=run_async(export_cmd))
+    c.add_argument("directory", metavar="DIR", help="输出目录 / folder to publish into")
+    c.set_defaults(func=run_async(publish_cmd))
     c = bsub.add_parser(
         "show",
         help="当前核验数据概况 / version, counts and size",
         epilog=SHOW_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    c.add_argument(
-        "--venue", type=int, help="也显示该场所的文件大小 / also size this venue's bundle"
     )
     c.set_defaults(func=run_async(show_cmd))

@@ -189,7 +189,13 @@ class Kiosk:
         Re-read only when its files change, so a ``huicui-verify sync`` run beside the
         kiosk takes effect at the next scan without re-verifying the bundle every frame.
         """
-        key = tuple(_stat(p) for p in (self.home.bundle_file, self.home.path / "device.json"))
+        files = (
+            self.home.snapshot_file,
+            self.home.heartbeat_file,
+            self.home.profile_file,
+            self.home.path / "device.json",
+        )
+        key = tuple(_stat(p) for p in files)
         if key != self._cache_key:
             try:
                 self._cached = (self.home.held_bundle(self._clock()), None)
@@ -214,24 +220,24 @@ class Kiosk:
         if bundle is None:
             zh, en = REASONS["no_bundle"]
             return {"state": "no_bundle", "message_zh": zh, "message_en": en, **common}
-        p = bundle.payload
         now_ts = int(self._clock().timestamp())
-        fail_zh, fail_en = FAIL_MODES[p.venue.fail_mode]
+        venue, names = bundle.venue, bundle.snapshot.program_name
+        fail_zh, fail_en = FAIL_MODES[venue.fail_mode]
         benefit = self._benefit_info(bundle)
         return {
             "state": "ready",
-            "version": p.version,
-            "issued_at": local_text(p.iat, p.tz),
-            "age_seconds": max(0, now_ts - p.iat),
-            "expires_at": local_text(p.exp, p.tz),
+            "version": bundle.version,
+            "issued_at": local_text(bundle.checked_at, bundle.tz),
+            "age_seconds": max(0, now_ts - bundle.checked_at),
+            "expires_at": local_text(bundle.fresh_until, bundle.tz),
             "stale": bundle.is_stale(now_ts),
-            "fail_mode": p.venue.fail_mode,
+            "fail_mode": venue.fail_mode,
             "fail_mode_zh": fail_zh,
             "fail_mode_en": fail_en,
-            "program_zh": p.program_name.zh,
-            "program_en": p.program_name.en,
-            "venue_zh": p.venue.name_zh,
-            "venue_en": p.venue.name_en,
+            "program_zh": names.zh,
+            "program_en": names.en,
+            "venue_zh": venue.name_zh,
+            "venue_en": venue.name_en,
             "benefit": benefit,
             **common,
         }
@@ -279,7 +285,7 @@ class Kiosk:
                 )
             self._seq += 1
             self.counters["decisions"] += 1
-            view = decision_view(decision, bundle.payload.tz, seq=self._seq)
+            view = decision_view(decision, bundle.tz, seq=self._seq)
             self._recent.remember(key, view, mono)
             return view
 
