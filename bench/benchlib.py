@@ -260,19 +260,21 @@ def benefit_table() -> tuple[Any, str]:
     return (scenic,), f"built-in stand-in ({reason})"
 
 
-def make_bundle(revoked: bytes = b"", *, version: int = 7) -> tuple[bytes, bytes]:
-    """A signed bundle for a scenic-spot gate (fail closed); returns (file bytes, pinned key)."""
-    from huicui_verifier import bundle
+def make_bundle(
+    revoked: bytes = b"", *, version: int = 7
+) -> tuple[tuple[bytes, bytes, bytes], bytes]:
+    """Signed snapshot, heartbeat and profile for a scenic-spot gate (fail closed);
+    returns ((snapshot, heartbeat, profile), pinned key)."""
+    from huicui_verifier import bundle, cose
 
     signer = seeded_key(BUNDLE_LABEL)
     issuer = seeded_key(ISSUER_LABEL)
     table, _ = benefit_table()
-    payload = bundle.BundlePayload(
+    snap = bundle.Snapshot(
         program="BH",
         program_name=bundle.LocalizedName(zh="荟萃北海", en="Huicui Beihai"),
         version=version,
         iat=NOW_TS - DAY,
-        exp=NOW_TS + 6 * DAY,
         bundle_key=bundle.raw_public_key(signer),
         keys=(
             bundle.KeyEntry(
@@ -282,17 +284,35 @@ def make_bundle(revoked: bytes = b"", *, version: int = 7) -> tuple[bytes, bytes
         revoked=revoked,
         benefits=table,
         directories={1: bundle.LocalizedName(zh="荟萃北海", en="Huicui Beihai")},
-        venue=bundle.VenueProfile(
-            id=501,
-            name_zh="银滩景区南门",
-            name_en="Silver Beach, south gate",
-            kind="scenic",
-            partner_id=50,
-            benefits=(1,),
-            fail_mode="closed",
-        ),
     )
-    return bundle.build_and_sign(payload, signer), bundle.raw_public_key(signer)
+    snapshot = bundle.sign(snap, signer)
+    beat = bundle.Heartbeat(
+        program="BH",
+        version=version,
+        hash=bundle.content_hash(cose.parse(snapshot).payload),
+        iat=NOW_TS - DAY,
+        exp=NOW_TS + 6 * DAY,
+    )
+    profile = bundle.VenueProfile(
+        program="BH",
+        id=501,
+        rev=NOW_TS - 30 * DAY,
+        name_zh="银滩景区南门",
+        name_en="Silver Beach, south gate",
+        kind="scenic",
+        partner_id=50,
+        benefits=(1,),
+        fail_mode="closed",
+    )
+    files = (snapshot, bundle.sign(beat, signer), bundle.sign(profile, signer))
+    return files, bundle.raw_public_key(signer)
+
+
+def load_bundle(files: tuple[bytes, bytes, bytes], pinned: bytes):
+    """The device view of :func:`make_bundle`'s files, verified as a device does."""
+    from huicui_verifier import bundle
+
+    return bundle.open_bundle(*files, pinned_key=pinned)
 
 
 def random_revoked(count: int, *, avoid: Iterable[bytes] = ()) -> bytes:

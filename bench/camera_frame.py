@@ -20,6 +20,7 @@ from benchlib import (
     NOW,
     Bench,
     Outcome,
+    load_bundle,
     make_bundle,
     percentile,
     seeded_key,
@@ -84,7 +85,7 @@ def _no_history(cti: str, benefit: int) -> list[tuple[int, int]]:
 
 
 def run(bench: Bench) -> Outcome:
-    from huicui_verifier import bundle, hb1
+    from huicui_verifier import hb1
     from huicui_verifier.decide import decide
     from huicui_verifier.image import ImageError, read_qr
     from PIL import Image
@@ -92,7 +93,7 @@ def run(bench: Bench) -> Outcome:
     out = Outcome(NAME, TITLE)
     text = hb1.encode(typical_claims(), seeded_key(ISSUER_LABEL), KID)
     data, pinned = make_bundle()
-    loaded = bundle.load(data, pinned_key=pinned, held_version=None, now=NOW)
+    loaded = load_bundle(data, pinned)
     rng = random.Random(20261126)
 
     frames_n, repeats = bench.size(20, 6), bench.size(20, 5)

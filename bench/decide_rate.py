@@ -16,6 +16,7 @@ from benchlib import (
     NOW,
     Bench,
     Outcome,
+    load_bundle,
     make_bundle,
     median,
     random_revoked,
@@ -42,14 +43,14 @@ def _rate(fn, n: int) -> float:
 
 def run(bench: Bench) -> Outcome:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from huicui_verifier import base45, bundle, cose, hb1
+    from huicui_verifier import base45, cose, hb1
     from huicui_verifier.decide import decide
     from huicui_verifier.policy import evaluate
 
     out = Outcome(NAME, TITLE)
     text = hb1.encode(typical_claims(), seeded_key(ISSUER_LABEL), KID)
     data, pinned = make_bundle(random_revoked(REVOKED_IN_BUNDLE))
-    loaded = bundle.load(data, pinned_key=pinned, held_version=None, now=NOW)
+    loaded = load_bundle(data, pinned)
     first = decide(text, bundle=loaded, benefit=None, now=NOW, history_lookup=_no_history)
     if not first.accepted:
         raise RuntimeError(f"the benchmark certificate was refused: {first.reason}")

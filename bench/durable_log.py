@@ -17,6 +17,7 @@ from benchlib import (
     Bench,
     Outcome,
     fs_type,
+    load_bundle,
     make_bundle,
     percentile,
     random_revoked,
@@ -31,7 +32,7 @@ TARGET_P99_MS = 10.0
 
 
 def run(bench: Bench) -> Outcome:
-    from huicui_verifier import bundle, hb1
+    from huicui_verifier import hb1
     from huicui_verifier.decide import decide
     from huicui_verifier.gate import check_and_record
     from huicui_verifier.log import DecisionLog
@@ -45,7 +46,7 @@ def run(bench: Bench) -> Outcome:
         texts.append(hb1.encode(typical_claims(), key, KID))
         task.advance()
     data, pinned = make_bundle(random_revoked(10_000))
-    loaded = bundle.load(data, pinned_key=pinned, held_version=None, now=NOW)
+    loaded = load_bundle(data, pinned)
 
     folder = bench.tmp / "device-log"
     folder.mkdir(exist_ok=True)

@@ -24,10 +24,11 @@ async def test_a_record_for_another_venue_is_quarantined_the_rest_stored_once(
 ):
     from huicui.app import create_app
     from huicui_test_support.live_server import serving
-    from huicui_verifier.bundle import load
+    from huicui_verifier.bundle import assemble, open_file
+    from huicui_verifier.catchup import catch_up
     from huicui_verifier.device import DeviceHome
     from huicui_verifier.gate import check_and_record
-    from huicui_verifier.sync import enroll, fetch_bundle, upload
+    from huicui_verifier.sync import API_FILES, API_PROFILE, HttpSource, enroll, upload
 
     m = await active_member(client, tokens)
     port = await venue(client, tokens)
@@ -41,8 +42,14 @@ async def test_a_record_for_another_venue_is_quarantined_the_rest_stored_once(
         bundle = await asyncio.to_thread(enroll, home, base, here["token"],
                                          expected_fingerprint=here["fingerprint"], now=now)
         # The pier's bundle, as if carried over on a stick: same program key, other venue.
-        raw, _ = await asyncio.to_thread(fetch_bundle, base, there["token"])
-        pier_bundle = load(raw, pinned_key=home.pinned_key, held_version=None, now=now)
+        carried = await asyncio.to_thread(
+            catch_up, HttpSource(base + API_FILES, there["token"]), held=None,
+            pinned_key=home.pinned_key, program=None, venue=None, profile_file=API_PROFILE,
+            now=now)
+        key = home.pinned_key
+        pier_bundle = assemble(carried.held.snapshot, carried.held.hash,
+                               open_file(carried.profile, "profile", pinned_key=key).payload,
+                               open_file(carried.heartbeat, "heartbeat", pinned_key=key).payload)
         assert (bundle.venue.id, pier_bundle.venue.id) == (port["id"], pier["id"])
 
         with home.open_log() as log:

@@ -20,11 +20,22 @@ def test_hb1_worked_example_is_current(gen):
 
 def test_bundle_worked_example_is_current(gen):
     text = (DOCS / "bundle.md").read_text("utf-8")
-    data = gen.example_bundle()
-    for line in textwrap.wrap(data.hex(), 96):
-        assert line in text
+    files = gen.example_files()
+    for data in (files.heartbeat, files.profile):
+        for line in textwrap.wrap(data.hex(), 96):
+            assert line in text
+        assert f"({len(data)} bytes, hex)" in text
+    assert f"snapshot/{files.snapshot_hash.hex()}.cbor" in text
+    assert f"{len(files.snapshot)} bytes signed" in text
     assert bundle.fingerprint(gen.raw_key(gen.BUNDLE_SIGNER)) in text
-    assert f"({len(data)} bytes, hex)" in text
+
+
+def test_bundle_doc_names_every_refusal():
+    from huicui_verifier.reasons import BUNDLE_ERRORS
+
+    text = (DOCS / "bundle.md").read_text("utf-8")
+    for code in BUNDLE_ERRORS:
+        assert f"| `{code}` |" in text, code
 
 
 def test_verifier_doc_lists_every_reason():

@@ -196,6 +196,7 @@ def _take_heartbeat(
     now_ts: int,
 ) -> None:
     assert beat_file.data is not None
+    trusted: Held | None = None
     if pinned_key is None:
         # First enrollment: nothing can be checked before the snapshot pins the key. The
         # heartbeat is read unverified only to find the snapshot's name, then verified.
@@ -205,6 +206,7 @@ def _take_heartbeat(
             raise BundleError("not_published", f"{snapshot_name(name)} is not there")
         opened = open_file(snap_file.data, "snapshot", pinned_key=None)
         pinned_key = out.pinned_key = opened.payload.bundle_key
+        trusted = Held.from_payload(opened.payload_bytes, opened.obj, opened.payload)
     beat: Heartbeat = open_file(beat_file.data, "heartbeat", pinned_key=pinned_key).payload
     check_enrolled(beat, program=held.snapshot.program if held else program)
     if now_ts >= beat.exp:
@@ -215,6 +217,9 @@ def _take_heartbeat(
             f"heartbeat v{beat.version} is older than held v{held.snapshot.version}",
         )
     current = held
+    if trusted is not None:  # first enrollment: the snapshot already fetched is the one
+        check_enrolled(trusted.snapshot, program=program)
+        current, out.snapshot_taken = trusted, True
     while current is not None and current.snapshot.version < beat.version:
         delta_file = _fetch(source, delta_name(current.hash), out)
         if delta_file is None or delta_file.data is None:
