@@ -71,10 +71,14 @@ async def test_only_schema_and_meta_routes_are_public(app, client):
         {path for path, _, handler in _handlers(app)
          if [g.roles for g in _access_guards(handler)] == [None]}
     )
+    # /bundle/: the published bundle files, public by design (no personal data; any CDN
+    # may carry them, docs/bundle.md); exactly that one path, the API copy needs a token.
     unexpected = [p for p in public_paths
-                  if not (p == "/health" or p.startswith(("/.well-known/", "/cards/", "/verify")))]
+                  if not (p in ("/health", "/bundle/{name:path}")
+                          or p.startswith(("/.well-known/", "/cards/", "/verify")))]
     assert not unexpected, f"public routes outside the expected set: {unexpected}"
     assert "/health" in public_paths
+    assert not any(p.startswith("/api/v1/bundle") for p in public_paths)
     r = await client.get("/schema/openapi.json")
     assert r.status_code == 200 and "/api/v1/identities/import" in r.json()["paths"]
 

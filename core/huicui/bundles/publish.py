@@ -50,10 +50,23 @@ def freshness_slot(now_ts: int, lifetime_s: int) -> int:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A file replaced in place (heartbeat, profile) gets a modification time at least one
+    second later than the one it replaces: web servers derive ETags from whole-second
+    times and sizes (nginx: ``"<mtime hex>-<size hex>"``), and a heartbeat re-signed
+    within the same second has the same size, so devices would be told "not modified".
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        before = os.stat(path).st_mtime_ns // 1_000_000_000
+    except FileNotFoundError:
+        before = None
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
+    if before is not None and os.stat(tmp).st_mtime_ns // 1_000_000_000 <= before:
+        later = (before + 1) * 1_000_000_000
+        os.utime(tmp, ns=(later, later))
     os.replace(tmp, path)
 
 
