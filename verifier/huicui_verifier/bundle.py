@@ -73,7 +73,7 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag=
     benefits: tuple[BenefitInfo, ...]
     directories: dict[int, LocalizedName] = {}
     revoked: bytes = b""  # 8-byte certificate ids, sorted ascending, concatenated
-    superseded: bytes = b""  # 8-byte hashes of superseded phone keys (docs/hb2.md), likewise
+    superseded: bytes = b""  # 8-byte hashes of superseded phone keys (the HB2 phone card), likewise
 
 
 class Changes(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -38,7 +38,7 @@ class GlobalContent:
     bundle_key: bytes
     signer: Ed25519PrivateKey
     released_at: int = 0  # when this version was first seen (epoch seconds): the snapshot iat
-    # 8-byte hashes of superseded phone keys (docs/hb2.md); the phone card fills it.
+    # 8-byte hashes of superseded phone keys (the HB2 phone card); the phone card fills it.
     superseded: bytes = b""
 
     @property

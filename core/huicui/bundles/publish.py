@@ -104,7 +104,7 @@ def profile_payload(program: str, row: dict, installed: set[int]) -> B.VenueProf
         partner_id=row["partner"],
         benefits=tuple(sorted({c for c in venue_benefits(row) if c in installed})),
         fail_mode=row["fail_mode"],
-        # The static-card policy arrives with the phone card (docs/hb2.md); until the venue
+        # The static-card policy arrives with the phone card (the HB2 phone card); until the venue
         # table has the column every venue accepts static cards, as today.
         static_card=row.get("static_card") or "accept",
     )
