@@ -57,11 +57,12 @@ function compareBytes(data, aStart, aEnd, bStart, bEnd) {
 }
 
 class Reader {
-  constructor(data, maxDepth, topTags) {
+  constructor(data, maxDepth, topTags, ordered) {
     this.data = data;
     this.pos = 0;
     this.maxDepth = maxDepth;
     this.topTags = topTags;
+    this.ordered = ordered;
   }
 
   /** Read one head: [major type, additional info, argument]; the argument may be a BigInt. */
@@ -130,6 +131,7 @@ class Reader {
         if (typeof arg === "bigint" || arg * 2 > this.left()) fail(`map at offset ${start} declares ${arg} pairs, only ${this.left()} bytes left`);
         if (arg && depth >= this.maxDepth) fail(`nesting deeper than ${this.maxDepth} at offset ${start}`);
         const out = new Map();
+        const seen = this.ordered ? null : new Set();
         let prevStart = -1;
         let prevEnd = -1;
         for (let i = 0; i < arg; i++) {
@@ -140,9 +142,15 @@ class Reader {
           }
           const key = this.item(depth + 1);
           const keyEnd = this.pos;
-          const order = prevStart < 0 ? -1 : compareBytes(this.data, prevStart, prevEnd, keyStart, keyEnd);
-          if (order === 0) fail(`duplicate map key at offset ${keyStart}`);
-          if (order > 0) fail(`map key at offset ${keyStart} is out of order`);
+          if (seen) {
+            const raw = this.data.subarray(keyStart, keyEnd).join(",");
+            if (seen.has(raw)) fail(`duplicate map key at offset ${keyStart}`);
+            seen.add(raw);
+          } else {
+            const order = prevStart < 0 ? -1 : compareBytes(this.data, prevStart, prevEnd, keyStart, keyEnd);
+            if (order === 0) fail(`duplicate map key at offset ${keyStart}`);
+            if (order > 0) fail(`map key at offset ${keyStart} is out of order`);
+          }
           prevStart = keyStart;
           prevEnd = keyEnd;
           out.set(key, this.item(depth + 1));
@@ -170,10 +178,12 @@ function normalize(n) {
 
 /**
  * Read `data` (a Uint8Array) as exactly one CBOR item under the reading rules above, or
- * throw CBORCheckError. `topTags` is a Set of the tag numbers allowed at the top.
+ * throw CBORCheckError. `topTags` is a Set of the tag numbers allowed at the top. With
+ * `ordered: false` map keys may come in any order (still never twice): for a caller that
+ * compares the bytes with dumps() of what they say, as the bundle reader does.
  */
-export function loads(data, { maxDepth, topTags = new Set() }) {
-  const reader = new Reader(data, maxDepth, topTags);
+export function loads(data, { maxDepth, topTags = new Set(), ordered = true }) {
+  const reader = new Reader(data, maxDepth, topTags, ordered);
   const value = reader.item(0);
   if (reader.pos !== data.length) fail(`${data.length - reader.pos} trailing bytes after the item`);
   return value;
@@ -187,4 +197,105 @@ export function isArray(value) {
 /** True for a CBOR map as loads returns it. */
 export function isMap(value) {
   return value instanceof Map;
+}
+
+// --- writing --------------------------------------------------------------------------
+
+const UTF8_OUT = new TextEncoder();
+
+/** A growing byte buffer: a million revocations are 8 MB, too many for an Array of numbers. */
+class Writer {
+  constructor() {
+    this.buf = new Uint8Array(256);
+    this.length = 0;
+  }
+
+  room(n) {
+    if (this.length + n <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    bigger.set(this.buf.subarray(0, this.length));
+    this.buf = bigger;
+  }
+
+  push(...values) {
+    this.room(values.length);
+    for (const v of values) this.buf[this.length++] = v;
+  }
+
+  pushBytes(data) {
+    this.room(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  bytes() {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+/** Append the shortest head of major type `major` and argument `arg` (Number or BigInt). */
+function pushHead(out, major, arg) {
+  const n = BigInt(arg);
+  const top = major << 5;
+  if (n < 24n) out.push(top | Number(n));
+  else if (n < 0x100n) out.push(top | 24, Number(n));
+  else if (n < 0x10000n) out.push(top | 25, Number(n >> 8n), Number(n & 0xffn));
+  else {
+    const size = n < 0x100000000n ? 4 : 8;
+    out.push(top | (size === 4 ? 26 : 27));
+    for (let i = size - 1; i >= 0; i--) out.push(Number((n >> BigInt(8 * i)) & 0xffn));
+  }
+}
+
+function encodeItem(out, value) {
+  if (value === null) out.push(0xf6);
+  else if (value === false) out.push(0xf4);
+  else if (value === true) out.push(0xf5);
+  else if (typeof value === "number" || typeof value === "bigint") {
+    if (typeof value === "number" && !Number.isInteger(value)) throw new TypeError("dumps: no floats");
+    if (value < 0) pushHead(out, 1, -1n - BigInt(value));
+    else pushHead(out, 0, value);
+  } else if (typeof value === "string") {
+    const data = UTF8_OUT.encode(value);
+    pushHead(out, 3, data.length);
+    out.pushBytes(data);
+  } else if (value instanceof Uint8Array) {
+    pushHead(out, 2, value.length);
+    out.pushBytes(value);
+  } else if (Array.isArray(value)) {
+    pushHead(out, 4, value.length);
+    for (const item of value) encodeItem(out, item);
+  } else if (value instanceof Map) {
+    // cbor2's canonical order, which cbor_check.py's dumps uses: shorter encoded keys
+    // first, then bytewise. For text keys alone, or unsigned integer keys alone, that is
+    // the bytewise order of RFC 8949 §4.2.1; it differs only across key types.
+    const entries = [...value].map(([k, v]) => {
+      const key = new Writer();
+      encodeItem(key, k);
+      return [key.bytes(), v];
+    });
+    entries.sort(([a], [b]) => a.length - b.length || compareArrays(a, b));
+    pushHead(out, 5, entries.length);
+    for (const [key, v] of entries) {
+      out.pushBytes(key);
+      encodeItem(out, v);
+    }
+  } else throw new TypeError(`dumps: cannot encode ${Object.prototype.toString.call(value)}`);
+}
+
+function compareArrays(a, b) {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/**
+ * Encode deterministically, as cbor_check.py's dumps does, so a payload rebuilt here
+ * hashes to what the service signed: shortest heads, definite lengths, map keys in
+ * cbor2's canonical order. Takes what loads returns (Map, Array, Uint8Array, string,
+ * Number or BigInt integers, booleans, null).
+ */
+export function dumps(value) {
+  const out = new Writer();
+  encodeItem(out, value);
+  return out.bytes();
 }

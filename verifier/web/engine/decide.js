@@ -9,6 +9,7 @@
 
 import { hex } from "./bundle.js";
 import { localText } from "./clock.js";
+import { pyRepr } from "./convert.js";
 import * as hb1 from "./hb1.js";
 import { evaluate } from "./policy.js";
 import { REASONS, STAFF_CHECK, WARNINGS } from "./reasons.js";
@@ -48,25 +49,6 @@ function makeDecision(fields) {
 function notice(code) {
   const [zh, en] = WARNINGS[code];
   return { code, message_zh: zh, message_en: en };
-}
-
-/** Python's repr() of a str, for details that quote one. */
-function pyRepr(text) {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0);
-    if (ch === quote || ch === "\\") out += `\\${ch}`;
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, "0")}`;
-    else if (cp < 0x7f || hb1.isPrintable(ch)) out += ch;
-    else if (cp <= 0xff) out += `\\x${cp.toString(16).padStart(2, "0")}`;
-    else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, "0")}`;
-    else out += `\\U${cp.toString(16).padStart(8, "0")}`;
-  }
-  return out + quote;
 }
 
 /**
@@ -114,9 +96,8 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
   };
 
   if (!bundle) return refuse("no_bundle");
-  const { payload } = bundle;
-  base.venue_id = payload.venue.id;
-  base.bundle_version = payload.version;
+  base.venue_id = bundle.venue.id;
+  base.bundle_version = bundle.version;
 
   let decoded;
   try {
@@ -131,16 +112,16 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
   base.kid = hex(decoded.kid);
 
   if (bundle.isStale(nowTs)) {
-    if (payload.venue.fail_mode === "closed") {
-      const when = localText(payload.exp, payload.tz);
+    if (bundle.venue.fail_mode === "closed") {
+      const when = localText(bundle.freshUntil, bundle.tz);
       return refuse("stale_bundle", `有效期至 ${when}`, `bundle expired ${when}`);
     }
     warnings.push(notice("stale_bundle"));
-  }
-  if (nowTs < payload.iat - payload.skew) warnings.push(notice("clock_behind"));
+  } else if (bundle.behind) warnings.push(notice("bundle_behind"));
+  if (nowTs < bundle.checkedAt - bundle.skew) warnings.push(notice("clock_behind"));
 
   const key = bundle.keys.get(hex(decoded.kid));
-  if (!key) return refuse("unknown_key", "", `kid ${hex(decoded.kid)} is not in bundle ${payload.version}`);
+  if (!key) return refuse("unknown_key", "", `kid ${hex(decoded.kid)} is not in bundle ${bundle.version}`);
   if (key.state === "compromised") return refuse("key_compromised", "", `kid ${hex(decoded.kid)} is marked compromised`);
   const publicKey = bundle.publicKeys.get(hex(key.pub)) || key.pub;
   if (!(await hb1.verify(decoded, publicKey))) return refuse("bad_signature");
@@ -148,26 +129,26 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
   base.name = claims.name;
   base.id_last4 = claims.id_last4;
   base.cert_exp = claims.exp;
-  const skew = BigInt(payload.skew);
-  if (claims.iss !== payload.program) {
-    return refuse("unknown_key", "", `issued by program ${pyRepr(claims.iss)}, this bundle is ${pyRepr(payload.program)}`);
+  const skew = BigInt(bundle.skew);
+  if (claims.iss !== bundle.program) {
+    return refuse("unknown_key", "", `issued by program ${pyRepr(claims.iss)}, this bundle is ${pyRepr(bundle.program)}`);
   }
   const iat = BigInt(claims.iat);
   if (iat < BigInt(key.nbf) - skew || (key.exp !== null && iat > BigInt(key.exp) + skew)) {
     return refuse("unknown_key", "", "the key was not in service when this certificate was issued");
   }
 
-  if (nowTs < claims.iat - payload.skew) {
-    const when = localText(claims.iat, payload.tz);
+  if (nowTs < claims.iat - bundle.skew) {
+    const when = localText(claims.iat, bundle.tz);
     return refuse("not_yet_valid", `生效时间 ${when}`, `valid from ${when}`);
   }
-  if (nowTs >= claims.exp + payload.skew) {
-    const when = localText(claims.exp, payload.tz);
+  if (nowTs >= claims.exp + bundle.skew) {
+    const when = localText(claims.exp, bundle.tz);
     return refuse("expired", `有效期至 ${when}`, `expired ${when}`);
   }
   if (bundle.revoked.has(claims.cti)) return refuse("revoked");
 
-  const [code, chosenProblem] = selectBenefit(benefit, claims.benefits, payload.venue.benefits);
+  const [code, chosenProblem] = selectBenefit(benefit, claims.benefits, bundle.venue.benefits);
   let problem = chosenProblem;
   const info = code !== null ? bundle.benefits.get(code) : undefined;
   if (code !== null) base.benefit = code;
@@ -182,8 +163,8 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
   const outcome = evaluate(info.policy, {
     now: nowTs,
     history: await historyLookup(ctiHex, code),
-    venueId: payload.venue.id,
-    tz: payload.tz,
+    venueId: bundle.venue.id,
+    tz: bundle.tz,
   });
   base.effect_zh = outcome.effect_zh;
   base.effect_en = outcome.effect_en;

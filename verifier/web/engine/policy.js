@@ -2,8 +2,9 @@
  * Redemption policy as data, and the one evaluator that reads it.
  *
  * Twin of huicui_verifier/policy.py. The bundle carries each benefit's policy; evaluate()
- * decides offline. A Policy with a field this verifier does not know is refused (the
- * bundle does not load): a rule not understood must not be silently dropped.
+ * decides offline. A Policy (or limit, hours window or benefit) with a field this verifier
+ * does not know is refused (the snapshot does not load): a rule not understood must not
+ * be silently dropped.
  */
 
 import { localMidnight, localParts, PROGRAM_TZ } from "./clock.js";
@@ -14,14 +15,14 @@ export const Limit = record({
   count: int,
   per: literal("day", "week", "month", "year"),
   scope: optional(literal("benefit", "venue"), "benefit"),
-});
+}, { forbidUnknown: true });
 
 /** An opening window opens <= time < closes on ISO weekdays; "HH:MM", closes may be "24:00". */
 export const Hours = record({
   opens: str,
   closes: str,
   weekdays: optional(arrayOf(int), [1, 2, 3, 4, 5, 6, 7]),
-});
+}, { forbidUnknown: true });
 
 /** What a benefit gives and how often (docs/verifier.md); unknown fields are refused. */
 export const Policy = record(
@@ -47,7 +48,7 @@ export const BenefitInfo = record({
   category: str,
   venue_kinds: arrayOf(str),
   policy: Policy,
-});
+}, { forbidUnknown: true });
 
 // Python's pattern ^([01]\d|2[0-3]):[0-5]\d$|^24:00$ as re reads it: \d is any Unicode
 // decimal digit, and $ also matches before one final newline.
