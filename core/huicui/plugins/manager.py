@@ -13,7 +13,7 @@ import importlib.metadata as md
 import inspect
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -398,13 +398,30 @@ class BenefitPlugins:
         if not records:
             return
         batch = list(records)
-        for impl in reversed(self._pm.hook.huicui_redemptions_synced.get_hookimpls()):
+        for name, tell in self.redemption_listeners():
             try:
-                result = impl.function(**{k: batch for k in impl.argnames})
+                result = tell(batch)
                 if inspect.isawaitable(result):
                     await result
             except Exception:
-                log.exception("plugin %s failed in huicui_redemptions_synced", impl.plugin_name)
+                log.exception("plugin %s failed in huicui_redemptions_synced", name)
+
+    def redemption_listeners(self) -> list[tuple[str, Callable[[list[RedemptionFact]], Any]]]:
+        """Every ``huicui_redemptions_synced`` implementation as (plugin name, call), in
+        the order the hook would call them.
+
+        The sync outbox (:mod:`huicui.sync.outbox`) tells each listener on its own, so
+        one that raises is retried without the others being told twice. A call may
+        return an awaitable (``async def`` implementations).
+        """
+        out: list[tuple[str, Callable[[list[RedemptionFact]], Any]]] = []
+        for impl in reversed(self._pm.hook.huicui_redemptions_synced.get_hookimpls()):
+
+            def tell(records: list[RedemptionFact], impl: Any = impl) -> Any:
+                return impl.function(**{k: records for k in impl.argnames})
+
+            out.append((impl.plugin_name, tell))
+        return out
 
     def report(self) -> PluginReport:
         """What start-up loaded and left out (for ``huicui plugins`` and the admin view)."""

@@ -1,0 +1,259 @@
+"""The sync outbox: records and their notification commit together; every listener is
+told about every record once, a failing one is retried alone, workers share the rows."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+
+import msgspec
+import pytest
+from venue_helpers import bearer, device, member, record, venue
+
+SYNC = "/api/v1/redemptions/sync"
+TOLD_TABLE = "outbox_test_told"
+
+
+def _no_in_process(settings):
+    """Settings whose app leaves the outbox to workers (the test works it itself)."""
+    return msgspec.structs.replace(
+        settings, sync=msgspec.structs.replace(settings.sync, outbox_in_process=False))
+
+
+class Recorder:
+    """A listener that remembers what it was told."""
+
+    __name__ = "recorder"
+
+    def __init__(self) -> None:
+        self.told: list[str] = []
+
+    from huicui.plugins.api import hookimpl
+
+    @hookimpl
+    def huicui_redemptions_synced(self, records):
+        self.told.extend(r.uuid for r in records)
+
+
+class Flaky:
+    """Raises on its first ``fails`` calls, then remembers what it was told."""
+
+    __name__ = "flaky"
+
+    def __init__(self, fails: int) -> None:
+        self.fails = fails
+        self.calls = 0
+        self.told: list[str] = []
+
+    from huicui.plugins.api import hookimpl
+
+    @hookimpl
+    async def huicui_redemptions_synced(self, records):
+        self.calls += 1
+        if self.calls <= self.fails:
+            raise RuntimeError(f"downstream unavailable for {records[0].certificate_id}")
+        self.told.extend(r.uuid for r in records)
+
+
+class Writer:
+    """Writes one row per record in the worker's transaction, then raises ``fails`` times."""
+
+    __name__ = "writer"
+
+    def __init__(self, fails: int = 0) -> None:
+        self.fails = fails
+        self.calls = 0
+
+    from huicui.plugins.api import hookimpl
+
+    @hookimpl
+    async def huicui_redemptions_synced(self, records):
+        from huicui.db.bulk import Params, fetch
+
+        for r in records:
+            p = Params()
+            await fetch(f'INSERT INTO "{TOLD_TABLE}" ("uuid") VALUES ({p(r.uuid)})', p)
+        self.calls += 1
+        if self.calls <= self.fails:
+            raise RuntimeError("failed after writing")
+
+
+@pytest.fixture
+async def told_table(db):
+    from piccolo.engine.finder import engine_finder
+
+    engine = engine_finder()
+    await engine.run_ddl(f'CREATE TABLE IF NOT EXISTS "{TOLD_TABLE}" ("uuid" VARCHAR(36))')
+    await engine.run_ddl(f'DELETE FROM "{TOLD_TABLE}"')
+    yield TOLD_TABLE
+    await engine.run_ddl(f'DROP TABLE IF EXISTS "{TOLD_TABLE}"')
+
+
+async def told_rows() -> list[str]:
+    from huicui.db.bulk import Params, fetch
+
+    return [r["uuid"] for r in await fetch(f'SELECT "uuid" FROM "{TOLD_TABLE}"', Params())]
+
+
+async def _app(settings, *listeners):
+    from huicui.app import create_app
+    from huicui.plugins.manager import BenefitPlugins
+
+    plugins = BenefitPlugins.load(settings, extra=list(listeners))
+    return create_app(_no_in_process(settings), plugins=plugins)
+
+
+async def _place(client, tokens):
+    m = await member(client, tokens)
+    v = await venue(client, tokens)
+    e = await device(client, tokens, v["id"])
+    return m, v, bearer(e["token"])
+
+
+async def _outbox_rows() -> int:
+    from huicui.sync.tables import SyncOutbox
+
+    return await SyncOutbox.count()
+
+
+async def test_an_upload_answers_before_plugins_are_told_and_its_work_waits(settings, tokens):
+    from huicui.sync.outbox import drain, work_one
+    from huicui.sync.tables import Redemption
+    from litestar.testing import AsyncTestClient
+
+    recorder = Recorder()
+    app = await _app(settings, recorder)
+    ctx = app.state.ctx
+    async with AsyncTestClient(app=app) as client:
+        m, v, h = await _place(client, tokens)
+        now = int(time.time())
+        batch = [record(m["cti"], v["id"], now - i) for i in range(3)]
+        r = await client.post(SYNC, headers=h, json={"records": batch})
+        assert r.json() == {"received": 3, "new": 3, "known": 0}
+        # Stored and answered; nobody told yet: the work waits in the outbox.
+        assert await Redemption.count() == 3 and recorder.told == []
+        assert await _outbox_rows() == 1
+        r = await client.post(SYNC, headers=h, json={"records": batch})
+        assert r.json()["known"] == 3
+        assert await _outbox_rows() == 1  # a retried upload adds no work
+        assert await drain(ctx) == 1
+        assert sorted(recorder.told) == sorted(b["uuid"] for b in batch)
+        assert await _outbox_rows() == 0
+        assert await work_one(ctx) is False  # nothing left: told once
+    assert sorted(recorder.told) == sorted(b["uuid"] for b in batch)
+
+
+async def test_a_failing_plugin_is_retried_alone_with_backoff(settings, tokens, caplog):
+    from huicui.sync.outbox import backoff, status, work_one
+    from litestar.testing import AsyncTestClient
+
+    recorder, flaky = Recorder(), Flaky(fails=2)
+    app = await _app(settings, flaky, recorder)
+    ctx = app.state.ctx
+    async with AsyncTestClient(app=app) as client:
+        m, v, h = await _place(client, tokens)
+        now = int(time.time())
+        first = [record(m["cti"], v["id"], now - 10)]
+        second = [record(m["cti"], v["id"], now - 5)]
+        assert (await client.post(SYNC, headers=h, json={"records": first})).status_code == 200
+        start = dt.datetime.now(dt.UTC)
+        # On the logger itself: the app's start-up replaced the root logger's handlers.
+        outbox_log = logging.getLogger("huicui.sync.outbox")
+        outbox_log.addHandler(caplog.handler)
+        try:
+            assert await work_one(ctx, now=start)
+        finally:
+            outbox_log.removeHandler(caplog.handler)
+        assert recorder.told == [first[0]["uuid"]] and flaky.told == []
+        failure = [r.getMessage() for r in caplog.records if r.name == "huicui.sync.outbox"]
+        assert failure and "listener flaky failed" in failure[0] and "attempt 1" in failure[0]
+        assert "RuntimeError" in failure[0] and m["cti"] not in caplog.text
+        st = await status(start)
+        assert (st.rows, st.due, st.failing) == (1, 0, {"flaky": 1})
+        # The failing plugin holds nothing up: a later upload is worked at once.
+        assert (await client.post(SYNC, headers=h, json={"records": second})).status_code == 200
+        assert await work_one(ctx)
+        assert recorder.told == [first[0]["uuid"], second[0]["uuid"]]
+        assert flaky.calls == 2 and flaky.told == []  # failed again, on the second upload
+        flaky.fails = 1  # from now on it works
+        assert await work_one(ctx) is False  # both wait for their retries
+        # Due after the backoff: only the failing plugin is called again.
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=backoff(1, 3600) + 1)
+        assert await work_one(ctx, now=later) and await work_one(ctx, now=later)
+        assert flaky.told == [first[0]["uuid"], second[0]["uuid"]]
+        assert recorder.told == [first[0]["uuid"], second[0]["uuid"]]  # not told twice
+        assert await _outbox_rows() == 0
+
+
+def test_backoff_doubles_up_to_the_cap():
+    from huicui.sync.outbox import backoff
+
+    assert [backoff(n, 30) for n in (1, 2, 3, 4, 5)] == [5, 10, 20, 30, 30]
+
+
+async def test_a_plugins_writes_commit_with_its_mark_exactly_once(settings, tokens, told_table):
+    """A plugin that wrote and then failed has its writes rolled back with the mark."""
+    from huicui.sync.outbox import work_one
+    from litestar.testing import AsyncTestClient
+
+    writer = Writer(fails=1)
+    app = await _app(settings, writer)
+    ctx = app.state.ctx
+    async with AsyncTestClient(app=app) as client:
+        m, v, h = await _place(client, tokens)
+        now = int(time.time())
+        batch = [record(m["cti"], v["id"], now - i) for i in range(4)]
+        assert (await client.post(SYNC, headers=h, json={"records": batch})).status_code == 200
+        start = dt.datetime.now(dt.UTC)
+        assert await work_one(ctx, now=start)
+        assert await told_rows() == []  # it wrote four rows, then raised: all undone
+        assert await work_one(ctx, now=start + dt.timedelta(seconds=6))
+        assert sorted(await told_rows()) == sorted(b["uuid"] for b in batch)
+        assert await work_one(ctx, now=start + dt.timedelta(hours=2)) is False
+    assert sorted(await told_rows()) == sorted(b["uuid"] for b in batch)
+
+
+async def test_two_workers_share_the_rows_and_tell_each_record_once(settings, tokens):
+    from huicui.app import build_context
+    from huicui.plugins.manager import BenefitPlugins
+    from huicui.sync.outbox import drain
+    from litestar.testing import AsyncTestClient
+
+    recorder = Recorder()
+    app = await _app(settings, recorder)
+    async with AsyncTestClient(app=app) as client:
+        m, v, h = await _place(client, tokens)
+        now = int(time.time())
+        uploads = [[record(m["cti"], v["id"], now - 100 + i * 4 + j) for j in range(3)]
+                   for i in range(12)]
+        for batch in uploads:
+            assert (await client.post(SYNC, headers=h, json={"records": batch})).status_code == 200
+    # Two workers as two processes would be: each its own context and plugin manager,
+    # telling one shared listener, so a row worked twice would show as a repeat.
+    workers = [build_context(settings, BenefitPlugins.load(settings, extra=[recorder]))
+               for _ in range(2)]
+    done = await asyncio.gather(*(drain(w) for w in workers))
+    assert sum(done) == 12
+    expected = sorted(r["uuid"] for batch in uploads for r in batch)
+    assert sorted(recorder.told) == expected and len(set(recorder.told)) == 36
+    assert await _outbox_rows() == 0
+
+
+async def test_the_apps_own_worker_tells_plugins_after_the_answer(settings, tokens):
+    from huicui.app import create_app
+    from huicui.plugins.manager import BenefitPlugins
+    from huicui.sync.outbox import drain
+    from litestar.testing import AsyncTestClient
+
+    recorder = Recorder()
+    app = create_app(settings, plugins=BenefitPlugins.load(settings, extra=[recorder]))
+    async with AsyncTestClient(app=app) as client:
+        assert app.state.ctx.outbox is not None  # started by the lifespan
+        m, v, h = await _place(client, tokens)
+        batch = [record(m["cti"], v["id"], int(time.time()) - 1)]
+        assert (await client.post(SYNC, headers=h, json={"records": batch})).status_code == 200
+        await drain(app.state.ctx)  # waits for the app's worker if it holds the row
+        assert recorder.told == [batch[0]["uuid"]]
+    assert app.state.ctx.outbox is None  # stopped with the app
