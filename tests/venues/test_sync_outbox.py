@@ -257,3 +257,102 @@ async def test_the_apps_own_worker_tells_plugins_after_the_answer(settings, toke
         await drain(app.state.ctx)  # waits for the app's worker if it holds the row
         assert recorder.told == [batch[0]["uuid"]]
     assert app.state.ctx.outbox is None  # stopped with the app
+
+
+def _start_service(mode: str, marker, port: int):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    env = {**os.environ, "HUICUI_SYNC_OUTBOX_POLL_SECONDS": "0.2",
+           "PYTHONPATH": os.pathsep.join([str(here), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen(
+        [sys.executable, str(here / "outbox_service.py"), str(port), mode, str(marker)],
+        env=env, stdin=subprocess.DEVNULL)
+
+
+def _wait_for(check, what: str, seconds: float = 60.0):
+    deadline = time.monotonic() + seconds
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.1)
+
+
+def _answers(base: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{base}/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def _post(base: str, headers: dict, body: dict) -> dict:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(f"{base}{SYNC}", data=json.dumps(body).encode(), method="POST",
+                                 headers={**headers, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+async def test_sigkill_between_storing_and_telling_loses_and_repeats_nothing(
+    settings, tokens, told_table, tmp_path
+):
+    """The service is killed while a plugin is being told (its writes made, its mark not
+    yet committed); after a restart every plugin has been told about every record once."""
+    import signal
+
+    from litestar.testing import AsyncTestClient
+    from live_server import free_port
+
+    # Enrol through an app that leaves the outbox alone, with the same plugins as the
+    # service process (every process working the outbox must have the same plugins).
+    app = await _app(settings)
+    async with AsyncTestClient(app=app) as client:
+        m, v, h = await _place(client, tokens)
+    now = int(time.time())
+    batch = [record(m["cti"], v["id"], now - 60 + i) for i in range(5)]
+    marker = tmp_path / "inside"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    service = _start_service("block", marker, port)
+    try:
+        await asyncio.to_thread(_wait_for, lambda: _answers(base), "the service to start")
+        answer = await asyncio.to_thread(_post, base, h, {"records": batch})
+        assert answer == {"received": 5, "new": 5, "known": 0}  # stored and answered
+        await asyncio.to_thread(_wait_for, marker.exists, "the plugin to be told")
+        service.send_signal(signal.SIGKILL)
+        service.wait(30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait(30)
+    assert await told_rows() == []  # what the plugin wrote died with the transaction
+    assert await _outbox_rows() == 1  # and the work is still waiting
+
+    service = _start_service("tell", marker, port)
+    try:
+        async def drained() -> bool:
+            return await _outbox_rows() == 0
+
+        deadline = time.monotonic() + 60
+        while not await drained():
+            assert service.poll() is None, "the restarted service died"
+            assert time.monotonic() < deadline, "the restarted service never told the plugins"
+            await asyncio.sleep(0.1)
+    finally:
+        service.send_signal(signal.SIGTERM)
+        service.wait(30)
+    told = await told_rows()
+    # Each record exactly once; and the outbox is empty, so misuse detection and the
+    # installed plugins were told as well.
+    assert sorted(told) == sorted(r["uuid"] for r in batch)
