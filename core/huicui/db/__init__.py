@@ -12,7 +12,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import TransactionType
 
 from huicui.settings import DatabaseSettings
 
@@ -37,9 +37,11 @@ def build_engine(settings: DatabaseSettings) -> Engine:
     if settings.url.startswith("sqlite:///"):
         path = sqlite_path(settings.url)
         path.parent.mkdir(parents=True, exist_ok=True)
+        from huicui.db.sqlite import PooledSQLiteEngine
+
         # Another process may hold the write lock while the outbox tells slow plugins:
         # wait up to 30 s for it (sqlite3's default is 5) before "database is locked".
-        return SQLiteEngine(path=str(path), timeout=30)
+        return PooledSQLiteEngine(path=str(path), timeout=30)
     dsn = settings.url.replace("postgres://", "postgresql://", 1)
     return PostgresEngine(config={"dsn": dsn})
 
@@ -74,13 +76,23 @@ def _engine() -> Engine:
 
 @contextlib.asynccontextmanager
 async def connection_pool(engine: Engine, size: int):
-    """Open a pool on PostgreSQL for the app's lifetime; nothing to do on SQLite.
+    """Keep up to ``size`` connections open for the app's lifetime, on the running loop.
 
-    ``size`` 0 means a connection per query (the test client runs the app on a
-    second event loop, where a pool made on the first would break).
+    PostgreSQL: asyncpg's pool. SQLite: open connections lent per query or transaction
+    (:mod:`huicui.db.sqlite`) instead of one opened per query. ``size`` 0 means a
+    connection per query (the test client runs the app on a second event loop, where a
+    pool made on the first would break).
     """
+    from huicui.db.sqlite import PooledSQLiteEngine
+
     if is_postgres(engine) and size > 0 and getattr(engine, "pool", None) is None:
         await engine.start_connection_pool(min_size=1, max_size=size)
+        try:
+            yield
+        finally:
+            await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine) and size > 0 and not engine.pooled:
+        await engine.start_connection_pool(size)
         try:
             yield
         finally:
