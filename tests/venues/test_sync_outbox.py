@@ -356,3 +356,56 @@ async def test_sigkill_between_storing_and_telling_loses_and_repeats_nothing(
     # Each record exactly once; and the outbox is empty, so misuse detection and the
     # installed plugins were told as well.
     assert sorted(told) == sorted(r["uuid"] for r in batch)
+
+
+def _cli(argv: list[str]) -> int:
+    import concurrent.futures
+
+    from huicui.cli import main
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # the command runs its own loop
+        return pool.submit(main, argv).result()
+
+
+async def test_worker_command_shows_the_backlog_and_works_it(settings, tokens, capsys):
+    from litestar.testing import AsyncTestClient
+
+    app = await _app(settings)
+    async with AsyncTestClient(app=app) as client:
+        m, v, h = await _place(client, tokens)
+        now = int(time.time())
+        for i in range(2):
+            batch = [record(m["cti"], v["id"], now - 50 + i * 5 + j) for j in range(3)]
+            assert (await client.post(SYNC, headers=h, json={"records": batch})).status_code == 200
+    capsys.readouterr()
+    assert _cli(["worker", "--status"]) == 0
+    out = capsys.readouterr().out
+    assert "uploads waiting: 2（6 条记录 / records）" in out and "due now: 2" in out
+    assert "no plugin is failing" in out
+    assert _cli(["worker", "--once"]) == 0
+    assert "worked 2 uploads" in capsys.readouterr().out
+    assert await _outbox_rows() == 0
+    assert _cli(["worker", "--status"]) == 0
+    assert "uploads waiting: 0" in capsys.readouterr().out
+
+
+def test_worker_help_teaches_when_and_how(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        _cli(["worker", "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    for needle in ("sync.outbox_in_process", "FOR UPDATE SKIP LOCKED", "exactly once",
+                   "huicui worker --once", "huicui worker --status", "docs/sync.md", "插件"):
+        assert needle in text, needle
+
+
+def test_bad_sync_settings_are_refused_by_name():
+    from huicui.settings import SettingsError, load_settings
+
+    base = {"HUICUI_CONFIG": str(__import__("pathlib").Path(__file__).parents[2] / "config"
+                                 / "huicui.toml")}
+    assert load_settings(base).sync.device_check_seconds == 1.0
+    for name, value in (("OUTBOX_POLL_SECONDS", "0"), ("RETRY_MAX_SECONDS", "0"),
+                        ("DEVICE_CHECK_SECONDS", "-1"), ("SEEN_FLUSH_SECONDS", "0.5")):
+        with pytest.raises(SettingsError, match=f"sync.{name.lower()}"):
+            load_settings({**base, f"HUICUI_SYNC_{name}": value})
