@@ -24,7 +24,7 @@ import sqlite3
 from typing import Any
 
 import aiosqlite
-from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 
 class _Lent:
@@ -109,6 +109,19 @@ class _Pool:
             await connection.close()
 
 
+class _Transaction(SQLiteTransaction):
+    async def __aenter__(self) -> SQLiteTransaction:
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            # BEGIN failed (the database stayed locked): Piccolo would leave the
+            # connection open; give it back, or the pool would shrink by one.
+            connection = getattr(self, "connection", None)
+            if connection is not None:
+                await connection.close()
+            raise
+
+
 class PooledSQLiteEngine(SQLiteEngine):
     """``SQLiteEngine`` that lends open connections while a pool runs on this loop."""
 
@@ -180,3 +193,10 @@ class PooledSQLiteEngine(SQLiteEngine):
         # repeats that PRAGMA before every query in a transaction.
         async with connection.execute(query, args or []) as cursor:
             return await cursor.fetchall()
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return _Transaction(self, transaction_type=transaction_type, allow_nested=allow_nested)

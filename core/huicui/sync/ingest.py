@@ -24,7 +24,7 @@ from huicui.db.bulk import IN_CHUNK, Params, fetch, insert_rows
 from huicui.errors import HuicuiError, InvalidInput
 from huicui.sync import outbox
 from huicui.sync.tables import Redemption
-from huicui.venues.tables import Device, Venue
+from huicui.venues.tables import Device
 
 _CTI = re.compile(r"^[0-9a-f]{16}$")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -104,22 +104,33 @@ def check_batch(request: SyncRequest, venue_id: int, now_ts: int) -> None:
         )
 
 
-async def _memberships(ctis: set[str]) -> dict[str, int | None]:
-    """cti → membership id of that certificate, in one query for the whole batch.
+async def _lookups(venue_id: int, ctis: set[str]) -> tuple[int, dict[str, int | None]]:
+    """The venue's partner and cti → membership id, in one query for a whole batch.
 
     ``check_batch`` already made every cti 16 lower-case hex digits, the form stored.
     An unknown cti (forged or foreign card) maps to None: its record is still stored,
-    since its refusal is evidence.
+    since its refusal is evidence. The venue row drives the query (certificates are
+    LEFT JOINed), so the partner comes back even when no cti is known.
     """
     out: dict[str, int | None] = dict.fromkeys(ctis)
     wanted = sorted(ctis)
+    partner_id: int | None = None
     for start in range(0, len(wanted), IN_CHUNK):
         p = Params()
+        # In the order they appear in the text (SQLite's ``?`` are positional).
         listed = p.many(wanted[start : start + IN_CHUNK])
+        venue = p(venue_id)
         # Only placeholders are interpolated; the values are parameters.
-        sql = f'SELECT "cti", "membership" FROM "certificate" WHERE "cti" IN ({listed})'  # noqa: S608
-        out.update({row["cti"]: row["membership"] for row in await fetch(sql, p)})
-    return out
+        sql = (
+            'SELECT v."partner", c."cti", c."membership" FROM "venue" v '  # noqa: S608
+            f'LEFT JOIN "certificate" c ON c."cti" IN ({listed}) WHERE v."id" = {venue}'
+        )
+        for row in await fetch(sql, p):
+            partner_id = row["partner"]
+            if row["cti"] is not None:
+                out[row["cti"]] = row["membership"]
+    assert partner_id is not None  # a device's venue is never deleted
+    return partner_id, out
 
 
 async def ingest(
@@ -142,12 +153,10 @@ async def ingest(
         await Device.update(seen).where(Device.id == device.id)
         return SyncResponse(received=0, new=0, known=0)
     canonical = [canonical_uuid(r.uuid) for r in records]
-    # Reads before the write transaction: on SQLite the write lock is held only while
-    # writing, so concurrent uploads queue for less time.
-    async with one_connection(write=False):
-        partner_id = await _partner_of(venue_id)
-        memberships = await _memberships({r.cti for r in records})
+    # One transaction for the lookups and the writes: fewer round trips; on SQLite the
+    # writers of this process queue on a lock meanwhile, not in SQLite's busy wait.
     async with one_connection(write=True):
+        partner_id, memberships = await _lookups(venue_id, {r.cti for r in records})
         new_ids = await _store(
             device.id, venue_id, partner_id, memberships, records, canonical, now
         )
@@ -157,12 +166,6 @@ async def ingest(
     if new_ids and ctx.outbox is not None:
         ctx.outbox.wake()
     return SyncResponse(received=len(records), new=len(new_ids), known=len(records) - len(new_ids))
-
-
-async def _partner_of(venue_id: int) -> int:
-    row = await Venue.select(Venue.partner).where(Venue.id == venue_id).first()
-    assert row is not None  # a device's venue is never deleted
-    return row["partner"]
 
 
 async def _store(
