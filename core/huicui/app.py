@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,6 +47,7 @@ from huicui.sync.outbox import OutboxWorker
 from huicui.vault import DataVault, load_data_key
 from huicui.venues.controller import DeviceController, PartnerController, VenueController
 from huicui.venues.device_tokens import DeviceTokens
+from huicui.venues.devices import device_principal
 
 log = logging.getLogger("huicui")
 
@@ -55,8 +57,7 @@ def default_resolvers(ctx: Context) -> Resolvers:
 
     Tests may pass others to ``create_app``.
     """
-    assert ctx.device_tokens is not None
-    return {STAFF_PREFIX: resolve_staff, DEVICE_PREFIX: ctx.device_tokens.resolve}
+    return {STAFF_PREFIX: resolve_staff, DEVICE_PREFIX: functools.partial(device_principal, ctx)}
 
 
 @get("/health", guards=[public], tags=["meta"], summary="Liveness and database check")
