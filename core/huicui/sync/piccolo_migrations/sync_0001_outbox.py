@@ -7,7 +7,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-30T15:24:13:839523"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "sync outbox"
 
 
 async def forwards():

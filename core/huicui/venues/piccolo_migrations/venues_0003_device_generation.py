@@ -4,7 +4,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-30T15:24:09:796238"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "device generation counter"
 
 
 async def forwards():
