@@ -4,7 +4,7 @@ refused at once where it was disabled and within the stated bound in other proce
 from __future__ import annotations
 
 import pytest
-from venue_helpers import bearer, device, venue
+from huicui_test_support.venues import bearer, device, venue
 
 SYNC = "/api/v1/redemptions/sync"
 

@@ -7,7 +7,8 @@ import time
 
 import msgspec
 import pytest
-from venue_helpers import bearer, device, member, record, venue
+from huicui_test_support.members import active_member
+from huicui_test_support.venues import bearer, device, record, venue
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ async def test_pooled_connections_keep_wal_and_synchronous_and_roll_back_errors(
 ):
     from huicui.db import connection_pool, one_connection
     from huicui.db.bulk import Params, fetch
-    from huicui.roster.tables import Directory
+    from huicui.directories.tables import Directory
 
     fresh = await fetch("PRAGMA synchronous", Params())  # a connection of its own
     assert not sqlite_engine.pooled
@@ -57,7 +58,7 @@ async def test_an_app_with_open_connections_serves_and_commits(settings, tokens,
         settings, database=msgspec.structs.replace(settings.database, pool_size=2))
     app = create_app(pooled)
     async with AsyncTestClient(app=app) as client:  # the pool lives on the client's loop
-        m = await member(client, tokens)
+        m = await active_member(client, tokens)
         v = await venue(client, tokens)
         e = await device(client, tokens, v["id"])
         now = int(time.time())

@@ -10,7 +10,8 @@ import time
 
 import msgspec
 import pytest
-from venue_helpers import bearer, device, member, record, venue
+from huicui_test_support.members import active_member
+from huicui_test_support.venues import bearer, device, record, venue
 
 SYNC = "/api/v1/redemptions/sync"
 TOLD_TABLE = "outbox_test_told"
@@ -106,7 +107,7 @@ async def _app(settings, *listeners):
 
 
 async def _place(client, tokens):
-    m = await member(client, tokens)
+    m = await active_member(client, tokens)
     v = await venue(client, tokens)
     e = await device(client, tokens, v["id"])
     return m, v, bearer(e["token"])
@@ -311,8 +312,8 @@ async def test_sigkill_between_storing_and_telling_loses_and_repeats_nothing(
     yet committed); after a restart every plugin has been told about every record once."""
     import signal
 
+    from huicui_test_support.live_server import free_port
     from litestar.testing import AsyncTestClient
-    from live_server import free_port
 
     # Enrol through an app that leaves the outbox alone, with the same plugins as the
     # service process (every process working the outbox must have the same plugins).
