@@ -9,6 +9,7 @@ import msgspec
 
 from huicui.audit import service as audit
 from huicui.auth import Principal
+from huicui.benefits.eligibility import stored_codes
 from huicui.context import Context
 from huicui.errors import InvalidInput, NotFound
 from huicui.timefmt import to_local_iso
@@ -28,12 +29,6 @@ PHONE_COLUMN = "partner.contact_phone"
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _json_list(value: Any) -> list[int]:
-    if isinstance(value, str):
-        value = msgspec.json.decode(value or "[]")
-    return [int(v) for v in value or []]
 
 
 # --- partners ------------------------------------------------------------------------
@@ -143,7 +138,7 @@ def _venue_out(ctx: Context, row: dict) -> VenueOut:
         address=row["address"],
         lat=row["lat"],
         lon=row["lon"],
-        benefits=_json_list(row["benefits"]),
+        benefits=stored_codes(row["benefits"]) or [],
         fail_mode=row["fail_mode"],
         created_at=to_local_iso(row["created_at"], ctx.tz) or "",
         updated_at=to_local_iso(row["updated_at"], ctx.tz) or "",
@@ -160,7 +155,7 @@ async def venue_row(venue_id: int) -> dict:
 
 def venue_benefits(row: dict) -> list[int]:
     """The benefit codes a venue row honors."""
-    return _json_list(row["benefits"])
+    return stored_codes(row["benefits"]) or []
 
 
 def check_benefits(ctx: Context, kind: str, codes: list[int]) -> list[int]:
