@@ -216,7 +216,7 @@ def fact(benefit: int, venue: int, accepted: bool = True, n: int = 0) -> Redempt
 @covers("huicui_settlement_lines")
 def test_settlement_lines_come_from_every_plugin():
     plugins = build_plugins(huicui_benefits.ferry, huicui_museum,
-                            benefits={"ferry": {"fare_fen": 6500}})
+                            benefits={"ferry": {"fare_fen": 6500}, "museum": {"subsidy_fen": 2000}})
     facts = [fact(2, 100, n=1), fact(2, 100, n=2), fact(2, 101, n=3),
              fact(2, 100, accepted=False, n=4), fact(11, 100, n=5)]
     lines = plugins.settlement_lines(7, "2026-11", facts)
@@ -225,6 +225,8 @@ def test_settlement_lines_come_from_every_plugin():
                        note_zh="客轮船票 2 次 × ¥65.00", note_en="2 rides × ¥65.00"),
         SettlementLine(venue_id=101, benefit=2, count=1, amount_fen=6500,
                        note_zh="客轮船票 1 次 × ¥65.00", note_en="1 rides × ¥65.00"),
+        SettlementLine(venue_id=100, benefit=11, count=1, amount_fen=2000,
+                       note_zh="博物馆门票 1 次 × ¥20.00", note_en="1 visits × ¥20.00"),
     ]
 
 

@@ -20,7 +20,7 @@ import msgspec
 import pluggy
 
 from huicui.context import Context
-from huicui.plugins._names import MAX_CODE, MIN_CODE
+from huicui.plugins._names import MAX_CODE, MIN_CODE, VENUE_KIND_PATTERN
 from huicui.plugins.api import (
     BenefitConfigError,
     BenefitInfo,
@@ -39,6 +39,7 @@ from huicui.settings import Settings, SettingsError
 
 log = logging.getLogger("huicui.plugins")
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+VENUE_KIND = re.compile(VENUE_KIND_PATTERN)
 
 
 class PluginStartupError(SettingsError):
@@ -110,6 +111,13 @@ def benefit_problems(info: object) -> list[str]:
         or not all(isinstance(k, str) and k for k in kinds)
     ):
         found.append(f"benefit {info.slug!r}: venue_kinds must list at least one venue kind")
+    else:
+        found.extend(
+            f"benefit {info.slug!r}: venue kind {kind!r} must be 2-16 characters: a lower-case "
+            "letter, then lower-case letters, digits or _"
+            for kind in kinds
+            if not VENUE_KIND.match(kind)
+        )
     if not isinstance(info.policy, Policy):
         found.append(f"benefit {info.slug!r}: policy must be a huicui_verifier.policy.Policy")
     else:
@@ -345,6 +353,10 @@ class BenefitPlugins:
     def by_slug(self, slug: str) -> BenefitInfo | None:
         """The benefit called ``slug``, or ``None``."""
         return self._slugs.get(slug)
+
+    def venue_kinds(self) -> list[str]:
+        """The venue kinds the installed benefits are honored at, sorted (each once)."""
+        return sorted({kind for info in self._benefits.values() for kind in info.venue_kinds})
 
     def plugin_of(self, code: int) -> PluginInfo | None:
         """The loaded plugin that declares benefit ``code``."""

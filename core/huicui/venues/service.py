@@ -14,6 +14,7 @@ from huicui.context import Context
 from huicui.errors import InvalidInput, NotFound
 from huicui.timefmt import to_local_iso
 from huicui.vault import last4
+from huicui.venues.kinds import check_kind
 from huicui.venues.schemas import (
     PartnerIn,
     PartnerOut,
@@ -222,6 +223,7 @@ async def list_venues(
 
 async def create_venue(ctx: Context, actor: Principal, data: VenueIn) -> VenueOut:
     """Record a venue of an existing partner; its benefits must fit its kind."""
+    check_kind(ctx, data.kind)
     await _partner_row(data.partner_id)
     _check_location(data.lat, data.lon)
     codes = check_benefits(ctx, data.kind, data.benefits)
@@ -256,6 +258,8 @@ async def create_venue(ctx: Context, actor: Principal, data: VenueIn) -> VenueOu
 
 async def update_venue(ctx: Context, actor: Principal, venue_id: int, data: VenuePatch) -> VenueOut:
     """Change the given fields; kind and benefits are checked together."""
+    if data.kind is not msgspec.UNSET:
+        check_kind(ctx, data.kind)
     row = await venue_row(venue_id)
     kind = row["kind"] if data.kind is msgspec.UNSET else data.kind
     codes = venue_benefits(row) if data.benefits is msgspec.UNSET else data.benefits
