@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.metadata as md
 import sys
 from pathlib import Path
@@ -11,9 +10,9 @@ import huicui_benefits.ferry
 import huicui_benefits.school
 import huicui_museum
 import pytest
-from fakes import Declares, info
+from fakes import Declares, fact, info
 from hooktests import covers
-from huicui.plugins.api import Hours, RedemptionFact, SettlementLine, hookimpl
+from huicui.plugins.api import Hours, SettlementLine, hookimpl
 from huicui.plugins.manager import BenefitPlugins, PluginStartupError
 from huicui.settings import PluginSettings, Settings
 from huicui.testing import build_plugins, holder
@@ -203,14 +202,6 @@ def test_eligibility_any_false_excludes_none_is_no_opinion():
     plugins = build_plugins(huicui_benefits.ferry, huicui_museum, NoSeasonalFerry())
     assert plugins.eligible_codes(holder(residency="seasonal"), [2, 11]) == [11]
     assert plugins.eligible_codes(holder(residency="resident"), [11, 2, 2]) == [2, 11]
-
-
-def fact(benefit: int, venue: int, accepted: bool = True, n: int = 0) -> RedemptionFact:
-    return RedemptionFact(
-        uuid=f"00000000-0000-4000-8000-{n:012d}", certificate_id="00" * 8, benefit=benefit,
-        venue_id=venue, partner_id=7, device_id=1,
-        at=dt.datetime(2026, 11, 3, 10, tzinfo=dt.UTC), accepted=accepted,
-        reason="ok" if accepted else "limit_reached")
 
 
 @covers("huicui_settlement_lines")

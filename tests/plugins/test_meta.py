@@ -123,7 +123,8 @@ def test_core_names_no_particular_benefit():
     assert found == []
 
 
-@pytest.mark.parametrize("folder", ["plugins/huicui_benefits", "tests/example_plugin"])
+@pytest.mark.parametrize("folder", ["plugins/huicui_benefits", "tests/example_plugin",
+                                    "tests/plugins/doc_examples"])
 def test_plugins_import_only_the_public_plugin_api(folder):
     bad = []
     for path in (ROOT / folder).rglob("*.py"):
