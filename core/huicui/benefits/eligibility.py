@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 import msgspec
+
 from huicui.context import Context
 from huicui.errors import IllegalTransition, NotFound
 from huicui.memberships.tables import Membership
