@@ -245,6 +245,7 @@ def load(
     pinned_key: bytes | None,
     held_version: int | None,
     now: datetime,
+    enrolled_venue: int | None = None,
 ) -> Bundle:
     """Verify and load a bundle file.
 
@@ -252,10 +253,15 @@ def load(
     payload's ``bundle_key``. With ``pinned_key=None`` (first enrollment only) the
     bundle is trusted on first use against its own ``bundle_key``: the caller must then
     show :func:`fingerprint` for comparison and pin the key. A version below
-    ``held_version`` is refused. An expired bundle still loads, with ``expired=True``.
+    ``held_version`` is refused, and so is a bundle for another venue than
+    ``enrolled_venue`` (the venue the device was enrolled at; None before enrollment):
+    one program key signs every venue's bundle, so the signature alone cannot stop a
+    device from being moved to another venue by a file. An expired bundle still loads,
+    with ``expired=True``.
 
     Raises :class:`BundleError` with code ``too_large``, ``malformed``,
-    ``unsupported_format``, ``wrong_key``, ``bad_signature`` or ``older_version``.
+    ``unsupported_format``, ``wrong_key``, ``bad_signature``, ``older_version`` or
+    ``other_venue``, checked in that order (``docs/bundle.md``).
     """
     now_ts = require_aware(now)
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -264,7 +270,7 @@ def load(
     if len(data) > MAX_BUNDLE_BYTES:
         raise BundleError("too_large", f"bundle of {len(data)} bytes exceeds {MAX_BUNDLE_BYTES}")
     try:
-        sign1 = cose.parse(data, max_depth=2)
+        sign1 = cose.parse(data)
     except cose.CoseError as exc:
         raise BundleError("malformed", str(exc)) from None
     if pinned_key is not None and sign1.kid != bundle_kid(pinned_key):
@@ -292,8 +298,14 @@ def load(
         raise BundleError(
             "older_version", f"bundle version {payload.version} is older than held {held_version}"
         )
+    if enrolled_venue is not None and payload.venue.id != enrolled_venue:
+        raise BundleError(
+            "other_venue",
+            f"bundle is for venue {payload.venue.id}, this device is enrolled at venue "
+            f"{enrolled_venue}; enroll it again to move it",
+        )
     try:
-        revoked = RevocationSet(payload.revoked, check_sorted=False)
+        revoked = RevocationSet(payload.revoked)
     except ValueError as exc:
         raise BundleError("malformed", str(exc)) from None
     return Bundle(
