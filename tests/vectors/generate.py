@@ -893,8 +893,7 @@ def _decision_vectors() -> dict[str, dict]:
 def _with_policy(code: int, policy: Policy) -> tuple[BenefitInfo, ...]:
     """The benefit table with benefit ``code``'s policy replaced."""
     return tuple(
-        BenefitInfo(**{**msgspec.structs.asdict(b), "policy": policy}) if b.code == code else b
-        for b in benefit_table()
+        msgspec.structs.replace(b, policy=policy) if b.code == code else b for b in benefit_table()
     )
 
 
