@@ -25,6 +25,29 @@ from .hb1 import MAX_TIMESTAMP
 from .policy import BenefitInfo
 from .revocations import RevocationSet
 
+__all__ = [
+    "DEFAULT_SKEW",
+    "FORMAT",
+    "MAX_BUNDLE_BYTES",
+    "MAX_DEPTH",
+    "MEDIA_TYPE",
+    "Bundle",
+    "BundleError",
+    "BundlePayload",
+    "KeyEntry",
+    "LocalizedName",
+    "VenueProfile",
+    "build_and_sign",
+    "bundle_kid",
+    "encode_payload",
+    "fingerprint",
+    "load",
+    "normalize_fingerprint",
+    "payload_problems",
+    "raw_public_key",
+    "read_payload",
+]
+
 FORMAT = 1
 MEDIA_TYPE = "application/cbor"
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024  # ~8 million revocations; far beyond a province's need
@@ -294,6 +317,10 @@ def load(
             raise BundleError(
                 "bad_signature", "bundle signature does not verify with its own bundle_key"
             )
+    try:  # part of reading the payload: an unsorted or repeating list is malformed
+        revoked = RevocationSet(payload.revoked)
+    except ValueError as exc:
+        raise BundleError("malformed", str(exc)) from None
     if held_version is not None and payload.version < held_version:
         raise BundleError(
             "older_version", f"bundle version {payload.version} is older than held {held_version}"
@@ -304,10 +331,6 @@ def load(
             f"bundle is for venue {payload.venue.id}, this device is enrolled at venue "
             f"{enrolled_venue}; enroll it again to move it",
         )
-    try:
-        revoked = RevocationSet(payload.revoked)
-    except ValueError as exc:
-        raise BundleError("malformed", str(exc)) from None
     return Bundle(
         raw=data,
         payload=payload,

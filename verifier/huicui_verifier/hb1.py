@@ -15,6 +15,39 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from . import base45, cbor_check, cose, foreign
 
+__all__ = [
+    "CLAIMS_MAX_DEPTH",
+    "CLAIM_CTI",
+    "CLAIM_EXP",
+    "CLAIM_HUICUI",
+    "CLAIM_IAT",
+    "CLAIM_ISS",
+    "DEFAULT_DIRECTORY",
+    "HC_BENEFITS",
+    "HC_DIRECTORY",
+    "HC_ID_LAST4",
+    "HC_NAME",
+    "MAX_BENEFIT_CODE",
+    "MAX_NAME_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "MAX_TIMESTAMP",
+    "PREFIX",
+    "CertificateClaims",
+    "Decoded",
+    "HB1Error",
+    "benefits_to_bits",
+    "bits_to_benefits",
+    "claims_problem",
+    "claims_to_cbor",
+    "decode",
+    "encode",
+    "fast_claims",
+    "fast_decode",
+    "strict_claims",
+    "strict_decode",
+    "verify",
+]
+
 PREFIX = "HB1:"
 MAX_TEXT_LENGTH = 1024  # a version-8 code holds ~211 characters; far past that is an attack
 MAX_NAME_LENGTH = 32
@@ -110,27 +143,27 @@ def _is_int(value: object) -> bool:
 def claims_problem(c: CertificateClaims) -> str | None:
     """Why these claims cannot be an HB1 certificate, or None when they can."""
     if not isinstance(c.iss, str):
-        return ISS_RULE
+        return _ISS_RULE
     if not (_is_int(c.iat) and _is_int(c.exp)):
-        return TIME_RULE
+        return _TIME_RULE
     if not isinstance(c.cti, bytes) or len(c.cti) != 8:
         return "cti must be exactly 8 bytes"
     if not isinstance(c.name, str):
-        return NAME_RULE
+        return _NAME_RULE
     if not isinstance(c.id_last4, str):
-        return ID_RULE
+        return _ID_RULE
     if any(type(b) is not int or not 1 <= b <= MAX_BENEFIT_CODE for b in c.benefits):
         return f"benefit codes must be 1..{MAX_BENEFIT_CODE}"
     if not _is_int(c.directory):
-        return DIRECTORY_RULE
+        return _DIRECTORY_RULE
     return _value_problem(c.iss, c.iat, c.exp, c.name, c.id_last4, c.directory)
 
 
-ISS_RULE = "iss must be 2-4 ASCII letters or digits"
-TIME_RULE = "iat and exp must be whole seconds with 0 <= iat < exp <= 9999-12-30"
-NAME_RULE = f"name must be 1-{MAX_NAME_LENGTH} printable characters"
-ID_RULE = "id_last4 must be 1-4 printable characters"
-DIRECTORY_RULE = "directory must be 1 .. 2^31-1"
+_ISS_RULE = "iss must be 2-4 ASCII letters or digits"
+_TIME_RULE = "iat and exp must be whole seconds with 0 <= iat < exp <= 9999-12-30"
+_NAME_RULE = f"name must be 1-{MAX_NAME_LENGTH} printable characters"
+_ID_RULE = "id_last4 must be 1-4 printable characters"
+_DIRECTORY_RULE = "directory must be 1 .. 2^31-1"
 
 
 def _value_problem(
@@ -143,15 +176,15 @@ def _value_problem(
     category).
     """
     if not 2 <= len(iss) <= 4 or not (iss.isascii() and iss.isalnum()):
-        return ISS_RULE
+        return _ISS_RULE
     if not 0 <= iat < exp <= MAX_TIMESTAMP:
-        return TIME_RULE
+        return _TIME_RULE
     if not 1 <= len(name) <= MAX_NAME_LENGTH or not name.isprintable():
-        return NAME_RULE
+        return _NAME_RULE
     if not 1 <= len(id_last4) <= 4 or not id_last4.isprintable():
-        return ID_RULE
+        return _ID_RULE
     if not 1 <= directory < 2**31:
-        return DIRECTORY_RULE
+        return _DIRECTORY_RULE
     return None
 
 
