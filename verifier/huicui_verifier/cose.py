@@ -169,7 +169,8 @@ def fast_parse(data: bytes) -> Sign1 | None:
     # Exactly a 64-byte signature (head 0x58 0x40) after the payload, and nothing more.
     if len(data) != end + 66 or data[end : end + 2] != b"\x58\x40":
         return None
-    return Sign1(data[3:12], data[8:12], data[start:end], data[end + 2 :])
+    # tuple.__new__ skips the named tuple's Python-level __new__: this runs on every scan.
+    return tuple.__new__(Sign1, (data[3:12], data[8:12], data[start:end], data[end + 2 :]))
 
 
 def _read_protected(protected: bytes) -> bytes:
