@@ -371,7 +371,7 @@ def _fast_claim_values(payload: bytes) -> tuple | None:
                 or exp < 0x10000
                 or iat < 0x10000
             ):
-                usual = None  # the general walk below judges it (and a long head)
+                usual = None  # the byte-by-byte reading below judges it (and a long head)
             else:
                 iss = iss.decode("utf-8")
                 pos = usual.size  # the name's head
