@@ -98,9 +98,9 @@ def parse(data: bytes) -> Sign1:
     The fast reader takes the one layout :func:`sign` writes; everything else is read by
     :func:`strict_parse`, which names the broken rule. Both accept exactly the same input.
     """
-    sign1 = fast_parse(data)
-    if sign1 is not None:
-        return sign1
+    parts = fast_parse(data)
+    if parts is not None:
+        return Sign1._make(parts)
     return strict_parse(data)
 
 
@@ -139,8 +139,10 @@ _FAST_MIN = len(_FAST_START) + 4 + 1 + 1 + 2 + 64
 _BSTR_HEADS = {0x58: (1, 24), 0x59: (2, 0x100), 0x5A: (4, 0x10000), 0x5B: (8, 0x100000000)}
 
 
-def fast_parse(data: bytes) -> Sign1 | None:
-    """The COSE_Sign1 in ``data`` if it is laid out exactly as :func:`sign` writes it, or None.
+def fast_parse(data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:
+    """The parts of the COSE_Sign1 in ``data`` (in :class:`Sign1`'s order, as a plain
+    tuple: this runs on every scan) if it is laid out exactly as :func:`sign` writes it,
+    or None.
 
     Every input this accepts is one :func:`strict_parse` accepts with the same four parts
     (its well-formedness walk, cbor2 and header checks all pass), so it is only a
@@ -155,7 +157,11 @@ def fast_parse(data: bytes) -> Sign1 | None:
     ):
         return None
     initial = data[13]  # the payload's head: a byte string of any definite length
-    if 0x40 <= initial <= 0x57:
+    if initial == 0x58:  # 24..255 bytes, every HB1 certificate
+        length, start = data[14], 15
+        if length < 24:  # a longer head than needed: not deterministic
+            return None
+    elif 0x40 <= initial <= 0x57:
         length, start = initial - 0x40, 14
     else:
         head = _BSTR_HEADS.get(initial)
@@ -169,8 +175,7 @@ def fast_parse(data: bytes) -> Sign1 | None:
     # Exactly a 64-byte signature (head 0x58 0x40) after the payload, and nothing more.
     if len(data) != end + 66 or data[end : end + 2] != b"\x58\x40":
         return None
-    # tuple.__new__ skips the named tuple's Python-level __new__: this runs on every scan.
-    return tuple.__new__(Sign1, (data[3:12], data[8:12], data[start:end], data[end + 2 :]))
+    return data[3:12], data[8:12], data[start:end], data[end + 2 :]
 
 
 def _read_protected(protected: bytes) -> bytes:
