@@ -61,15 +61,15 @@ def test_the_shortest_forms_are_accepted():
     check(bytes.fromhex("a21818002001"), max_depth=1)  # {24: 0, -1: 1}: bytewise order
 
 
-def test_depth_counts_every_array_map_and_tag_including_empty_ones():
-    check(b"\x80", max_depth=1)  # []
-    assert "nesting deeper than 1" in refused(b"\x81\x80", max_depth=1)  # [[]]
-    check(b"\x81\x80", max_depth=2)
-    assert "nesting deeper than 2" in refused(b"\xa1\x01\x81\xa0", max_depth=2)  # {1: [{}]}
-    data = bytes.fromhex("d28440a04040")  # 18([h'', {}, h'', h''])
+def test_depth_counts_tags_and_every_array_or_map_that_holds_something():
+    check(b"\x80", max_depth=0)  # [] holds nothing: no level
+    check(b"\x81\x80", max_depth=1)  # [[]]
+    assert "nesting deeper than 1" in refused(b"\x81\x81\x00", max_depth=1)  # [[0]]
+    assert "nesting deeper than 2" in refused(b"\xa1\x01\x81\xa1\x00\x00", max_depth=2)
+    data = bytes.fromhex("d28440a04040")  # 18([h'', {}, h'', h'']): the tag and the array
     with pytest.raises(CBORCheckError):
-        check(data, max_depth=2)
-    check(data, max_depth=3, top_tags=frozenset({18}))
+        check(data, max_depth=1, top_tags=frozenset({18}))
+    check(data, max_depth=2, top_tags=frozenset({18}))
 
 
 def test_dumps_orders_keys_bytewise_where_cbor2_canonical_does_not():

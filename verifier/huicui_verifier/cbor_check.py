@@ -64,8 +64,9 @@ def check(data: bytes, *, max_depth: int, top_tags: frozenset[int] = frozenset()
     Acceptable means deterministic (RFC 8949 §4.2.1): every head in its shortest form,
     definite lengths only, map keys in strictly ascending bytewise order of their
     encodings (so none repeats); and beyond that: every declared length fits in what is
-    left of the input; nesting no deeper than ``max_depth``, where every array, map and
-    tag counts one level, the outermost and empty ones included; map keys are integers
+    left of the input; nesting no deeper than ``max_depth``, where every tag and every
+    array or map holding at least one item counts one level, the outermost included (an
+    empty array or map holds nothing, so it adds no level); map keys are integers
     or text; text is valid UTF-8; semantic tags only at the very top and only those in
     ``top_tags``; no floats and no simple values but false, true and null; no bytes
     after the item.
@@ -127,9 +128,9 @@ def check(data: bytes, *, max_depth: int, top_tags: frozenset[int] = frozenset()
                 )
             parent[2] = raw
 
-        if major >= 4 and major <= 6 and len(stack) >= max_depth:
-            raise CBORCheckError(f"nesting deeper than {max_depth} at offset {start}")
         if opens:
+            if len(stack) >= max_depth:
+                raise CBORCheckError(f"nesting deeper than {max_depth} at offset {start}")
             stack.append([opens, major == 5, None, 0])
             continue
         # An atomic item (or empty container) is complete; close every container it finishes.

@@ -88,7 +88,10 @@ def sign(payload: bytes, private_key: Ed25519PrivateKey, kid: bytes) -> bytes:
     return cbor_check.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
 
 
-MAX_DEPTH = 3  # tag 18, the array, the (empty) unprotected map
+# The accepted shape is 2 deep (tag 18, the array; the empty unprotected map adds no
+# level). Any limit of 2 or more refuses exactly the same inputs; 4 lets a deeper
+# envelope be refused for what is wrong with it rather than for its depth.
+MAX_DEPTH = 4
 PROTECTED_MAX_DEPTH = 1
 
 
