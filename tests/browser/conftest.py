@@ -74,13 +74,14 @@ def save_bundle(home: Path, data: bytes) -> None:
     from huicui_verifier.device import DeviceHome
 
     dev = DeviceHome(home)
+    now = int(time.time())
     loaded = load(
         data,
         pinned_key=dev.pinned_key,
         held_version=dev.state().get("bundle_version"),
-        now=kit.at(int(time.time())),
+        now=kit.at(now),
     )
-    dev.save_bundle(loaded)
+    dev.save_bundle(loaded, loaded_at=now)
 
 
 @pytest.fixture

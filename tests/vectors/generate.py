@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import cbor2
+import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from huicui_verifier import base45, bundle, cose, hb1, revocations
+from huicui_verifier import base45, bundle, cbor_check, cose, hb1, revocations
 from huicui_verifier.policy import BenefitInfo, Hours, Limit, Policy
-
-OUT_DIR = Path(__file__).parent / "hb1"
 
 # --- keys and times -----------------------------------------------------------------
 
@@ -347,24 +346,36 @@ def example_bundle() -> bytes:
 # --- the vectors --------------------------------------------------------------------
 
 
-def _vector(
+def _decision(
     description: str,
     input_text: str,
     *,
     expected: tuple[bool, str],
     now: int = T0,
     benefit: int | None = None,
-    bundle_bytes: bytes | None = None,
-    signer: Ed25519PrivateKey = BUNDLE_SIGNER,
+    bundle_name: str | None = "default",
+    history: tuple[tuple[int, int], ...] = (),
+    warnings: tuple[str, ...] = (),
+    input_kind: str | None = None,
 ) -> dict:
+    """One decision vector, as the manifest lists it (the bundle by its name)."""
+    want: dict[str, Any] = {
+        "accepted": expected[0],
+        "reason": expected[1],
+        "warnings": list(warnings),
+    }
+    if input_kind is not None:
+        want["input_kind"] = input_kind
     return {
+        "kind": "decision",
         "description": description,
         "input": input_text,
-        "bundle": (bundle_bytes if bundle_bytes is not None else DEFAULT_BUNDLE).hex(),
-        "pinned_key": raw_key(signer).hex(),
+        "bundle": bundle_name,
+        "pinned_key": None if bundle_name is None else raw_key(BUNDLE_SIGNER).hex(),
         "now": now,
         "benefit": benefit,
-        "expected": {"accepted": expected[0], "reason": expected[1]},
+        "history": [{"at": t, "venue": v} for t, v in history],
+        "expected": want,
     }
 
 
@@ -599,31 +610,23 @@ def _malformed_vectors() -> dict[str, dict]:
             text_of(raw_sign1(payload=b"\xa6\x01\x62XX" + claims_cbor[1:])),
         ),
     }
-    return {name: _vector(desc, text, expected=BAD) for name, (desc, text) in v.items()}
+    # What staff are told the input looks like (docs/verifier.md): a text with the HB1:
+    # prefix that does not read is a damaged Huicui code; the rest are named here.
+    kinds = {
+        "empty": "empty",
+        "prefix-wrong": "eu_dcc",
+        "prefix-lowercase": "not_huicui",
+        "prefix-missing": "not_huicui",
+    }
+    return {
+        name: _decision(desc, text, expected=BAD, input_kind=kinds.get(name, "damaged"))
+        for name, (desc, text) in v.items()
+    }
 
 
 def _decision_vectors() -> dict[str, dict]:
     good = make_cert()
     skew = 300
-    closed = make_bundle(venue={"fail_mode": "closed"})
-    ferry_venue = make_bundle(
-        venue={
-            "id": 601,
-            "kind": "ferry",
-            "name_zh": "北海国际客运港",
-            "name_en": "Beihai ferry port",
-            "benefits": (2,),
-        }
-    )
-    multi = make_bundle(
-        venue={
-            "id": 701,
-            "kind": "counter",
-            "name_zh": "市民服务中心",
-            "name_en": "Citizen service hall",
-            "benefits": (4, 9),
-        }
-    )
     stale_at = T0 + 7 * DAY
     v = {
         # refusals after a successful decode, in decision order
@@ -752,13 +755,13 @@ def _decision_vectors() -> dict[str, dict]:
             "bundle expired, venue fails closed",
             good,
             (False, "stale_bundle"),
-            {"now": stale_at, "bundle": closed},
+            {"now": stale_at, "bundle": "closed"},
         ),
         "stale-closed-malformed": (
             "malformed input wins over a stale bundle",
             "HB1:",
             BAD,
-            {"now": stale_at, "bundle": closed},
+            {"now": stale_at, "bundle": "closed"},
         ),
         # accepted
         "ok-default-benefit": ("all ten benefits, venue's benefit chosen", good, (True, "ok"), {}),
@@ -785,7 +788,7 @@ def _decision_vectors() -> dict[str, dict]:
             "bundle expired, venue fails open: accepted with a warning",
             good,
             (True, "ok"),
-            {"now": stale_at},
+            {"now": stale_at, "warnings": ("stale_bundle",)},
         ),
         "ok-directory-3": (
             "certificate from directory 3",
@@ -812,7 +815,7 @@ def _decision_vectors() -> dict[str, dict]:
             "four-character program code",
             make_cert(iss="BHAI"),
             (True, "ok"),
-            {"bundle": make_bundle(program="BHAI")},
+            {"bundle": "program-bhai"},
         ),
         "ok-opening-minute": (
             "scenic spot at 08:00 Shanghai exactly",
@@ -824,25 +827,25 @@ def _decision_vectors() -> dict[str, dict]:
             "ferry port, benefit chosen by venue",
             good,
             (True, "ok"),
-            {"bundle": ferry_venue},
+            {"bundle": "ferry"},
         ),
         "ok-ferry-by-code": (
             "ferry port, benefit 2 asked",
             good,
             (True, "ok"),
-            {"bundle": ferry_venue, "benefit": 2},
+            {"bundle": "ferry", "benefit": 2},
         ),
         "ok-multi-lowest": (
             "counter honoring 4 and 9: lowest held is used",
             make_cert(benefits=(9, 4)),
             (True, "ok"),
-            {"bundle": multi},
+            {"bundle": "counter"},
         ),
         "ok-multi-only-9": (
             "counter honoring 4 and 9, holder has 9",
             make_cert(benefits=(9,)),
             (True, "ok"),
-            {"bundle": multi},
+            {"bundle": "counter"},
         ),
         "ok-high-code": ("holder also has code 63", make_cert(benefits=(1, 63)), (True, "ok"), {}),
         "ok-last-second": (
@@ -852,53 +855,836 @@ def _decision_vectors() -> dict[str, dict]:
             {},
         ),
         "ok-sunday": (
-            "scenic spot on Sunday at noon",
+            "scenic spot on Sunday at noon (hours without weekdays: every day)",
             good,
             (True, "ok"),
-            {"now": T0 + 6 * DAY + 2 * 3600},
+            {"now": T0 + 6 * DAY + 2 * 3600, "bundle": "sunday"},
         ),
         "ok-bundle-clock-behind": (
             "device clock before the bundle iat: warning only",
             good,
             (True, "ok"),
-            {"now": T0 - DAY - 3600},
+            {"now": T0 - DAY - 3600, "warnings": ("clock_behind",)},
         ),
     }
+    v.update(_boundary_vectors())
     out = {}
     for name, (desc, text, expected, opts) in v.items():
-        out[name] = _vector(
+        out[name] = _decision(
             desc,
             text,
             expected=expected,
             now=opts.get("now", T0),
             benefit=opts.get("benefit"),
-            bundle_bytes=opts.get("bundle"),
+            bundle_name=opts.get("bundle", "default"),
+            history=opts.get("history", ()),
+            warnings=opts.get("warnings", ()),
+            input_kind="damaged" if expected == BAD else None,
         )
+    out["no-bundle"] = _decision(
+        "no bundle held: nothing is decided", good, expected=(False, "no_bundle"), bundle_name=None
+    )
     return out
 
 
-def build_vectors() -> dict[str, str]:
-    """File name → file text of every vector, exactly as committed."""
-    vectors = {
+# --- named bundles ------------------------------------------------------------------
+
+
+def _with_policy(code: int, policy: Policy) -> tuple[BenefitInfo, ...]:
+    """The benefit table with benefit ``code``'s policy replaced."""
+    return tuple(
+        msgspec.structs.replace(b, policy=policy) if b.code == code else b for b in benefit_table()
+    )
+
+
+def _bundles() -> dict[str, bytes]:
+    """Every bundle the decision vectors use, by the name the manifest gives it."""
+    weekday_scenic = Policy(
+        effect="free",
+        limits=(Limit(1, "day"),),
+        hours=(Hours("08:00", "18:00", (1, 2, 3, 4, 5)),),
+    )
+    return {
+        "default": DEFAULT_BUNDLE,
+        "closed": make_bundle(venue={"fail_mode": "closed"}),
+        "ferry": make_bundle(
+            venue={
+                "id": 601,
+                "kind": "ferry",
+                "name_zh": "北海国际客运港",
+                "name_en": "Beihai ferry port",
+                "benefits": (2,),
+            }
+        ),
+        "counter": make_bundle(
+            venue={
+                "id": 701,
+                "kind": "counter",
+                "name_zh": "市民服务中心",
+                "name_en": "Citizen service hall",
+                "benefits": (4, 9),
+            }
+        ),
+        "hotel": make_bundle(
+            venue={
+                "id": 801,
+                "kind": "hotel",
+                "name_zh": "银海宾馆",
+                "name_en": "Yinhai Hotel",
+                "benefits": (5,),
+            }
+        ),
+        "honors-nothing": make_bundle(venue={"benefits": ()}),
+        "program-bhai": make_bundle(program="BHAI"),
+        "sunday": make_bundle(version=8, iat=T0 + 5 * DAY, exp=T0 + 12 * DAY),
+        "weekdays-only": make_bundle(benefits=_with_policy(1, weekday_scenic)),
+    }
+
+
+# --- boundaries, limits with a history, text rules, encodings, foreign codes ------------
+
+HOUR = 3600
+# T0 is Monday 10:00 in Shanghai: its local midnight is ten hours earlier.
+MIDNIGHT = T0 - 10 * HOUR
+
+
+def _boundary_vectors() -> dict[str, tuple]:
+    skew = 300
+    ok, good = (True, "ok"), make_cert()
+    active_nbf = T0 - 400 * DAY
+    return {
+        # bundle freshness: stale only once now > exp; clock behind once now < iat - skew
+        "ok-stale-boundary": (
+            "fail-closed venue at exactly the bundle's exp: not stale yet",
+            good,
+            ok,
+            {"now": T0 + 6 * DAY, "bundle": "closed"},
+        ),
+        "stale-closed-one-second-after": (
+            "fail-closed venue one second after the bundle's exp",
+            good,
+            (False, "stale_bundle"),
+            {"now": T0 + 6 * DAY + 1, "bundle": "closed"},
+        ),
+        "ok-clock-at-iat-minus-skew": (
+            "device clock exactly skew seconds before the bundle iat: no warning",
+            good,
+            ok,
+            {"now": T0 - DAY - skew},
+        ),
+        "ok-clock-behind-one-second": (
+            "device clock skew + 1 s before the bundle iat: warning",
+            good,
+            ok,
+            {"now": T0 - DAY - skew - 1, "warnings": ("clock_behind",)},
+        ),
+        # certificate and key validity at the skew boundaries
+        "ok-iat-at-skew": ("iat exactly skew seconds ahead", make_cert(iat=T0 + skew), ok, {}),
+        "ok-retired-key-at-exp-plus-skew": (
+            "retired key, certificate issued exactly skew seconds after the key's exp",
+            make_cert(key=RETIRED, kid=KID_RETIRED, iat=RETIRED_UNTIL + skew),
+            ok,
+            {},
+        ),
+        "retired-key-one-second-late": (
+            "retired key, certificate issued skew + 1 s after the key's exp",
+            make_cert(key=RETIRED, kid=KID_RETIRED, iat=RETIRED_UNTIL + skew + 1),
+            (False, "unknown_key"),
+            {},
+        ),
+        "ok-key-at-nbf-minus-skew": (
+            "certificate issued exactly skew seconds before the key's nbf",
+            make_cert(iat=active_nbf - skew),
+            ok,
+            {},
+        ),
+        "key-before-nbf-past-skew": (
+            "certificate issued skew + 1 s before the key's nbf",
+            make_cert(iat=active_nbf - skew - 1),
+            (False, "unknown_key"),
+            {},
+        ),
+        "ok-largest-exp": (
+            "exp at the largest timestamp, 253402128000 (9999-12-30)",
+            make_cert(exp=hb1.MAX_TIMESTAMP),
+            ok,
+            {},
+        ),
+        # opening hours: opens <= minute < closes, ISO weekdays (1 = Monday)
+        "ok-last-open-second": (
+            "scenic spot (08:00-18:00) at 17:59:59",
+            good,
+            ok,
+            {"now": T0 + 8 * HOUR - 1},
+        ),
+        "outside-hours-closing-minute": (
+            "scenic spot (08:00-18:00) at 18:00:00: the closing minute is outside",
+            good,
+            (False, "outside_hours"),
+            {"now": T0 + 8 * HOUR},
+        ),
+        "ok-weekday-friday": (
+            "hours on weekdays 1-5, Friday 10:00",
+            good,
+            ok,
+            {"now": T0 + 4 * DAY, "bundle": "weekdays-only"},
+        ),
+        "outside-hours-saturday": (
+            "hours on weekdays 1-5 (1 = Monday), Saturday 10:00",
+            good,
+            (False, "outside_hours"),
+            {"now": T0 + 5 * DAY, "bundle": "weekdays-only"},
+        ),
+        # what a venue honors
+        "not-honored-venue-honors-nothing": (
+            "the venue honors no benefit at all",
+            good,
+            (False, "not_honored"),
+            {"bundle": "honors-nothing"},
+        ),
+        "not-honored-nothing-explicit": (
+            "asks for scenic at a venue that honors nothing",
+            good,
+            (False, "not_honored"),
+            {"bundle": "honors-nothing", "benefit": 1},
+        ),
+        # limits against the device's history of accepted uses
+        "limit-reached-day": (
+            "scenic, 1 per day: used an hour ago",
+            good,
+            (False, "limit_reached"),
+            {"history": ((T0 - HOUR, 501),)},
+        ),
+        "limit-reached-since-midnight": (
+            "scenic, 1 per day: used at 00:00:00 today (Shanghai)",
+            good,
+            (False, "limit_reached"),
+            {"history": ((MIDNIGHT, 501),)},
+        ),
+        "ok-limit-used-yesterday": (
+            "scenic, 1 per day: used at 23:59:59 yesterday (Shanghai)",
+            good,
+            ok,
+            {"history": ((MIDNIGHT - 1, 501),)},
+        ),
+        "limit-reached-default-scope": (
+            "ferry, 2 per week, scope absent (= benefit): both uses at another pier count",
+            good,
+            (False, "limit_reached"),
+            {"bundle": "ferry", "history": ((T0 - 2 * HOUR, 602), (T0 - HOUR, 602))},
+        ),
+        "ok-limit-last-week": (
+            "ferry, 2 per week: two uses on Sunday, the week before (ISO weeks start Monday)",
+            good,
+            ok,
+            {"bundle": "ferry", "history": ((MIDNIGHT - 2 * HOUR, 601), (MIDNIGHT - HOUR, 601))},
+        ),
+        "ok-limit-venue-scope-elsewhere": (
+            "hotel, 4 per month at this venue: four uses at another hotel do not count",
+            good,
+            ok,
+            {"bundle": "hotel", "history": tuple((T0 - k * HOUR, 802) for k in range(1, 5))},
+        ),
+        "limit-reached-venue-scope": (
+            "hotel, 4 per month at this venue: four uses here this month",
+            good,
+            (False, "limit_reached"),
+            {"bundle": "hotel", "history": tuple((T0 - k * HOUR, 801) for k in range(1, 5))},
+        ),
+    }
+
+
+def _sign1_bytes(
+    protected: bytes,
+    payload: bytes,
+    *,
+    tag: bytes = b"\xd2",
+    array: bytes = b"\x84",
+    protected_head: bytes | None = None,
+    unprotected: bytes = b"\xa0",
+    payload_head: bytes | None = None,
+    signature_head: bytes = b"\x58\x40",
+    key: Ed25519PrivateKey = ISSUER,
+) -> bytes:
+    """A COSE_Sign1 assembled from raw pieces, validly signed over the bstr contents: the
+    signature does not depend on how a head is written, so only the encoding rule can
+    refuse these."""
+    signature = key.sign(cose.sig_structure(protected, payload))
+
+    def head(n: int) -> bytes:
+        return cbor2.dumps(bytes(n))[: -n or None]
+
+    return b"".join(
+        (
+            tag,
+            array,
+            protected_head or head(len(protected)),
+            protected,
+            unprotected,
+            payload_head or head(len(payload)),
+            payload,
+            signature_head,
+            signature,
+        )
+    )
+
+
+def _claims_bytes(*pairs: bytes, private: bytes | None = None, count: bytes = b"\xa5") -> bytes:
+    """A claims map from raw encoded pieces (each ``key + value``), in the order given."""
+    return count + b"".join(pairs) + (private if private is not None else b"")
+
+
+def _noncanonical_vectors() -> dict[str, tuple[str, str]]:
+    c = make_claims()
+    protected = cose.protected_header(KID_ACTIVE)
+    iss = b"\x01" + cbor2.dumps(c.iss)
+    exp = b"\x04" + cbor2.dumps(c.exp)
+    iat = b"\x06" + cbor2.dumps(c.iat)
+    cti = b"\x07" + cbor2.dumps(c.cti)
+    name = b"\x01" + cbor2.dumps(c.name)
+    idl4 = b"\x02" + cbor2.dumps(c.id_last4)
+    bits = b"\x03" + cbor2.dumps(hb1.benefits_to_bits(c.benefits))
+    label = cbor2.dumps(-65537)
+
+    def private(*items: bytes, count: bytes = b"\xa3") -> bytes:
+        return label + count + b"".join(items)
+
+    canonical = _claims_bytes(iss, exp, iat, cti, private=private(name, idl4, bits))
+    assert canonical == hb1.claims_to_cbor(c)
+
+    def cert(payload: bytes, **pieces: Any) -> str:
+        return text_of(_sign1_bytes(protected, payload, **pieces))
+
+    def with_private(*items: bytes, count: bytes = b"\xa3") -> str:
+        """A certificate whose claims are canonical up to the private map's raw items."""
+        return cert(_claims_bytes(iss, exp, iat, cti, private=private(*items, count=count)))
+
+    name_bytes = c.name.encode()
+    return {
+        "noncanonical-tag-head": (
+            "tag 18 written with a one-byte argument (d8 12)",
+            cert(canonical, tag=b"\xd8\x12"),
+        ),
+        "noncanonical-array-head": (
+            "the envelope's array of 4 written 98 04",
+            cert(canonical, array=b"\x98\x04"),
+        ),
+        "noncanonical-protected-bstr-head": (
+            "the protected header's byte string head written 58 09",
+            cert(canonical, protected_head=b"\x58\x09"),
+        ),
+        "noncanonical-inside-protected": (
+            "inside the protected bstr, label 1 written 18 01",
+            text_of(_sign1_bytes(b"\xa2\x18\x01\x27\x04\x44" + KID_ACTIVE, canonical)),
+        ),
+        "noncanonical-protected-order": (
+            "protected header map {4: kid, 1: -8}: keys out of order",
+            text_of(_sign1_bytes(b"\xa2\x04\x44" + KID_ACTIVE + b"\x01\x27", canonical)),
+        ),
+        "noncanonical-unprotected-head": (
+            "empty unprotected map written b9 00 00",
+            cert(canonical, unprotected=b"\xb9\x00\x00"),
+        ),
+        "noncanonical-payload-bstr-head": (
+            "the payload's byte string head written 59 00 xx",
+            cert(canonical, payload_head=b"\x59" + len(canonical).to_bytes(2, "big")),
+        ),
+        "noncanonical-signature-head": (
+            "the signature's byte string head written 59 00 40",
+            cert(canonical, signature_head=b"\x59\x00\x40"),
+        ),
+        "noncanonical-claims-exp-8-bytes": (
+            "exp written with an 8-byte head (1b)",
+            cert(
+                _claims_bytes(
+                    iss,
+                    b"\x04\x1b" + c.exp.to_bytes(8, "big"),
+                    iat,
+                    cti,
+                    private=private(name, idl4, bits),
+                )
+            ),
+        ),
+        "noncanonical-claims-key-order": (
+            "claims map with -65537 before 1",
+            cert(_claims_bytes(private(name, idl4, bits), iss, exp, iat, cti, private=b"")),
+        ),
+        "noncanonical-duplicate-long-key": (
+            "label 1 written 01 and again 18 01 (the last value would win)",
+            cert(
+                _claims_bytes(
+                    b"\x01" + cbor2.dumps("XX"),
+                    b"\x18\x01" + cbor2.dumps(c.iss),
+                    exp,
+                    iat,
+                    cti,
+                    private=private(name, idl4, bits),
+                    count=b"\xa6",
+                )
+            ),
+        ),
+        "noncanonical-name-length-head": (
+            "the name's text head written 78 09",
+            with_private(b"\x01\x78\x09" + name_bytes, idl4, bits),
+        ),
+        "noncanonical-private-order": (
+            "private map with key 2 before key 1",
+            with_private(idl4, name, bits),
+        ),
+        "noncanonical-bits-4-bytes": (
+            "benefit bits 2046 written with a 4-byte head (1a)",
+            with_private(name, idl4, b"\x03\x1a\x00\x00\x07\xfe"),
+        ),
+        "noncanonical-directory-1-byte": (
+            "directory 3 written 18 03",
+            with_private(name, idl4, bits, b"\x04\x18\x03", count=b"\xa4"),
+        ),
+        "noncanonical-indefinite-claims": (
+            "claims map of indefinite length (bf ... ff)",
+            cert(b"\xbf" + canonical[1:] + b"\xff"),
+        ),
+    }
+
+
+def _text_vectors() -> tuple[dict[str, tuple[str, str]], dict[str, tuple]]:
+    """Printable text counted in code points, and text that is not UTF-8: (refused, accepted)."""
+    cm = claims_map
+    wide = "\U00020000"  # 𠀀, outside the BMP: two UTF-16 units, four UTF-8 bytes
+
+    def raw_name(name_bytes: bytes) -> str:
+        c = make_claims()
+        payload = (
+            b"\xa5\x01"
+            + cbor2.dumps(c.iss)
+            + b"\x04"
+            + cbor2.dumps(c.exp)
+            + b"\x06"
+            + cbor2.dumps(c.iat)
+            + b"\x07"
+            + cbor2.dumps(c.cti)
+            + cbor2.dumps(-65537)
+            + b"\xa3\x01"
+            + bytes((0x60 + len(name_bytes),))
+            + name_bytes
+            + b"\x02"
+            + cbor2.dumps(c.id_last4)
+            + b"\x03"
+            + cbor2.dumps(hb1.benefits_to_bits(c.benefits))
+        )
+        return text_of(raw_sign1(payload=payload))
+
+    def named(name: str) -> str:
+        return text_of(raw_sign1(payload=cm(private={1: name})))
+
+    refused = {
+        "name-nbsp": (
+            "name with U+00A0 NO-BREAK SPACE (category Zs)",
+            named("李\u00a0晓明"),
+        ),
+        "name-zero-width-space": (
+            "name with U+200B ZERO WIDTH SPACE (category Cf)",
+            named("李\u200b明"),
+        ),
+        "name-line-separator": (
+            "name with U+2028 LINE SEPARATOR (category Zl)",
+            named("李\u2028明"),
+        ),
+        "name-private-use": (
+            "name with U+E000, a private-use character (category Co)",
+            named("李\ue000明"),
+        ),
+        "id-nbsp": (
+            "id part with U+00A0",
+            text_of(raw_sign1(payload=cm(private={2: "1\u00a03X"}))),
+        ),
+        "name-33-wide": (
+            "name of 33 code points outside the BMP (66 UTF-16 units)",
+            named(wide * 33),
+        ),
+        "iss-fullwidth": (
+            "iss in full-width letters (not ASCII)",
+            text_of(raw_sign1(payload=cm({1: "ＢＨ"}))),
+        ),
+        "name-utf8-overlong": ("name holding the overlong UTF-8 c0 af", raw_name(b"\xc0\xaf")),
+        "name-utf8-surrogate": (
+            "name holding an encoded surrogate (ed a0 80)",
+            raw_name(b"\xed\xa0\x80"),
+        ),
+        "name-utf8-truncated": ("name ending in half a character", raw_name("李".encode()[:2])),
+    }
+    accepted = {
+        "ok-name-32-wide": (
+            "name of 32 code points outside the BMP: the maximum, counted in code points",
+            make_cert(name=wide * 32),
+            (True, "ok"),
+            {},
+        ),
+        "ok-name-combining-mark": (
+            "name with a combining accent (category Mn): printable",
+            make_cert(name="José"),
+            (True, "ok"),
+            {},
+        ),
+    }
+    return refused, accepted
+
+
+def _foreign_vectors() -> dict[str, tuple[str, str, str]]:
+    """Codes that are not Huicui certificates, and what staff are told they are."""
+    return {
+        "foreign-eu-dcc": (
+            "an EU digital COVID certificate (HC1:)",
+            "HC1:" + base45.encode(b"not a real EU certificate"),
+            "eu_dcc",
+        ),
+        "foreign-url": ("a web address", "https://www.example.cn/events?id=42", "url"),
+        "foreign-www": ("a web address without a scheme", "www.example.cn", "url"),
+        "foreign-payment-digits": (
+            "a customer's payment code: 18 digits",
+            "134567890123456789",
+            "payment_code",
+        ),
+        "foreign-wechat-pay-link": ("a WeChat Pay link", "wxp://f2f0AbCdEfGhIjKl", "payment_code"),
+        "foreign-alipay-link": (
+            "an Alipay collection code",
+            "https://qr.alipay.com/fkx19999abcdefghij",
+            "payment_code",
+        ),
+        "foreign-other-format": (
+            "a Huicui prefix of a format this verifier does not know (HB9:)",
+            "HB9:" + make_cert()[4:],
+            "other_format",
+        ),
+        "foreign-plain-text": ("plain text", "李晓明 123X", "not_huicui"),
+    }
+
+
+def _more_malformed() -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for name, (desc, text) in _noncanonical_vectors().items():
+        out[f"malformed-{name}"] = _decision(desc, text, expected=BAD, input_kind="damaged")
+    refused, accepted = _text_vectors()
+    for name, (desc, text) in refused.items():
+        out[f"malformed-{name}"] = _decision(desc, text, expected=BAD, input_kind="damaged")
+    for name, (desc, text, expected, _) in accepted.items():
+        out[name] = _decision(desc, text, expected=expected)
+    for name, (desc, text, kind) in _foreign_vectors().items():
+        out[f"malformed-{name}"] = _decision(desc, text, expected=BAD, input_kind=kind)
+    out["malformed-exp-past-largest"] = _decision(
+        "exp one second past the largest timestamp",
+        text_of(raw_sign1(payload=claims_map({4: hb1.MAX_TIMESTAMP + 1}))),
+        expected=BAD,
+        input_kind="damaged",
+    )
+    return out
+
+
+# --- bundle-load vectors ------------------------------------------------------------
+
+
+def _payload_dict(**overrides: Any) -> dict:
+    """A bundle payload as plain data (the map that is encoded), to bend the rules with."""
+    return msgspec.to_builtins(make_payload(**overrides), builtin_types=(bytes,))
+
+
+def sign_bundle_payload(payload: bytes, signer: Ed25519PrivateKey = BUNDLE_SIGNER) -> bytes:
+    """A bundle file around payload bytes that need not follow any rule."""
+    return cose.sign(payload, signer, bundle.bundle_kid(raw_key(signer)))
+
+
+def _load(
+    description: str,
+    data: bytes,
+    expected: str,
+    *,
+    pinned: Ed25519PrivateKey | None = BUNDLE_SIGNER,
+    held_version: int | None = None,
+    enrolled_venue: int | None = None,
+    now: int = T0,
+    size: int | None = None,
+) -> tuple[dict, bytes]:
+    entry: dict[str, Any] = {
+        "kind": "bundle_load",
+        "description": description,
+        "pinned_key": None if pinned is None else raw_key(pinned).hex(),
+        "held_version": held_version,
+        "enrolled_venue": enrolled_venue,
+        "now": now,
+        "expected": {"code": expected},
+    }
+    if size is not None:
+        entry["bundle_size"] = size
+    return entry, data
+
+
+def _bundle_load_vectors() -> dict[str, tuple[dict, bytes]]:
+    default = DEFAULT_BUNDLE
+    flipped = default[:-1] + bytes((default[-1] ^ 1,))
+    enc = cbor_check.dumps
+
+    def signed(**changes: Any) -> bytes:
+        data = _payload_dict()
+        data.update(changes)
+        return sign_bundle_payload(enc(data))
+
+    def policy_changed(**changes: Any) -> bytes:
+        data = _payload_dict()
+        data["benefits"][0]["policy"].update(changes)
+        return sign_bundle_payload(enc(data))
+
+    canonical = encode_payload_bytes = enc(_payload_dict())
+    assert sign_bundle_payload(encode_payload_bytes) == default
+    # "version" 7 is written 67 76657273696f6e 07 in the canonical payload.
+    version_at = canonical.index(b"\x67version\x07")
+    long_version = canonical[: version_at + 8] + b"\x18\x07" + canonical[version_at + 9 :]
+    unsorted_ids = bytes.fromhex("7e7e7e7e000000010000000000000001")
+    other = OTHER_BUNDLE_SIGNER
+    named_other = _payload_dict()
+    named_other["bundle_key"] = raw_key(other)
+    deep: Any = 0
+    for _ in range(11):
+        deep = [deep]
+    return {
+        "load-ok": _load("pinned key, first load", default, "ok"),
+        "load-ok-first-use": _load(
+            "no key pinned yet: trusted on first use of its own bundle_key",
+            default,
+            "ok",
+            pinned=None,
+        ),
+        "load-ok-same-version": _load(
+            "the version the device holds", default, "ok", held_version=7
+        ),
+        "load-ok-enrolled-venue": _load(
+            "the venue the device is enrolled at", default, "ok", enrolled_venue=501
+        ),
+        "load-ok-expired": _load(
+            "an expired bundle still loads (and reports expired)",
+            default,
+            "ok",
+            now=T0 + 10 * DAY,
+        ),
+        "load-ok-unknown-keys": _load(
+            "unknown keys at the top, in the venue and in a key entry are ignored",
+            sign_bundle_payload(
+                enc(
+                    {
+                        **_payload_dict(),
+                        "zz_future": [1, 2],
+                        "venue": {**_payload_dict()["venue"], "note": "north gate"},
+                        "keys": [{**k, "label": "2026"} for k in _payload_dict()["keys"]],
+                    }
+                )
+            ),
+            "ok",
+        ),
+        "load-wrong-key": _load(
+            "signed by another program's bundle key", make_bundle(signer=other), "wrong_key"
+        ),
+        "load-wrong-key-named": _load(
+            "signed by the pinned key but naming another bundle_key",
+            sign_bundle_payload(enc(named_other)),
+            "wrong_key",
+        ),
+        "load-bad-signature": _load("last signature byte flipped", flipped, "bad_signature"),
+        "load-bad-signature-first-use": _load(
+            "last signature byte flipped, no key pinned", flipped, "bad_signature", pinned=None
+        ),
+        "load-older-version": _load(
+            "version 7 on a device holding 8", default, "older_version", held_version=8
+        ),
+        "load-other-venue": _load(
+            "a bundle for venue 501 on a device enrolled at venue 502",
+            default,
+            "other_venue",
+            enrolled_venue=502,
+        ),
+        "load-older-before-other-venue": _load(
+            "older and for another venue: the version is checked first",
+            default,
+            "older_version",
+            held_version=8,
+            enrolled_venue=502,
+        ),
+        "load-unsupported-format": _load("format 2", signed(format=2), "unsupported_format"),
+        "load-too-large": _load(
+            "one byte over 64 MiB: the bundle followed by zero bytes up to bundle_size",
+            default,
+            "too_large",
+            size=bundle.MAX_BUNDLE_BYTES + 1,
+        ),
+        "load-unknown-policy-key": _load(
+            "a policy with a key this verifier does not know",
+            policy_changed(max_uses_total=3),
+            "malformed",
+        ),
+        "load-invalid-policy": _load(
+            "a policy that breaks a validity rule (percent_off 120)",
+            policy_changed(effect="discount", percent_off=120),
+            "malformed",
+        ),
+        "load-venue-benefit-missing": _load(
+            "the venue honors code 11, which the benefit table lacks",
+            signed(venue={**_payload_dict()["venue"], "benefits": [1, 11]}),
+            "malformed",
+        ),
+        "load-unknown-time-zone": _load("tz Mars/Olympus", signed(tz="Mars/Olympus"), "malformed"),
+        "load-unsorted-revocations": _load(
+            "revoked ids out of order", signed(revoked=unsorted_ids), "malformed"
+        ),
+        "load-repeated-revocation": _load(
+            "a revoked id listed twice", signed(revoked=REVOKED_CTI * 2), "malformed"
+        ),
+        "load-noncanonical-long-head": _load(
+            "version 7 written 18 07", sign_bundle_payload(long_version), "malformed"
+        ),
+        "load-noncanonical-key-order": _load(
+            "payload map keys in reverse order",
+            sign_bundle_payload(cbor2.dumps(dict(reversed(list(_payload_dict().items()))))),
+            "malformed",
+        ),
+        "load-duplicate-key": _load(
+            "payload repeating the key version",
+            sign_bundle_payload(
+                bytes((canonical[0] + 1,))
+                + canonical[1 : version_at + 9]
+                + canonical[version_at : version_at + 9]
+                + canonical[version_at + 9 :]
+            ),
+            "malformed",
+        ),
+        "load-tag-inside": _load(
+            "iat as a tagged date (tag 1)", signed(iat=cbor2.CBORTag(1, T0 - DAY)), "malformed"
+        ),
+        "load-float": _load("skew as a float", signed(skew=300.0), "malformed"),
+        "load-too-deep": _load(
+            "an unknown key nesting 11 arrays (depth 12 with the payload map)",
+            signed(zz_deep=deep),
+            "malformed",
+        ),
+        "load-not-cose": _load("an empty map instead of a COSE_Sign1", b"\xa0", "malformed"),
+        "load-first-use-kid-mismatch": _load(
+            "no key pinned; the kid is not the embedded bundle_key's",
+            cose.sign(canonical, BUNDLE_SIGNER, b"\x00\x00\x00\x00"),
+            "malformed",
+            pinned=None,
+        ),
+    }
+
+
+# --- layers, files and the manifest -------------------------------------------------
+
+VECTOR_ROOT = Path(__file__).parent
+MANIFEST = VECTOR_ROOT / "manifest.json"
+
+
+def decision_layers(text: str) -> dict:
+    """The input's layers as far as the strict readers take it (as the EU DCC test data
+    publishes them): Base45 text, COSE bytes, its four parts, the claims."""
+    layers: dict[str, Any] = {}
+    if not text.startswith(hb1.PREFIX):
+        return layers
+    layers["base45"] = text[len(hb1.PREFIX) :]
+    try:
+        raw = base45.strict_decode(layers["base45"])
+    except base45.Base45Error:
+        return layers
+    layers["cose"] = raw.hex()
+    try:
+        sign1 = cose.strict_parse(raw)
+    except cose.CoseError:
+        return layers
+    layers.update(
+        protected=sign1.protected.hex(),
+        kid=sign1.kid.hex(),
+        payload=sign1.payload.hex(),
+        signature=sign1.signature.hex(),
+    )
+    try:
+        c = hb1.strict_claims(sign1.payload)
+    except hb1.HB1Error:
+        return layers
+    layers["claims"] = {
+        "iss": c.iss,
+        "iat": c.iat,
+        "exp": c.exp,
+        "cti": c.cti.hex(),
+        "name": c.name,
+        "id_last4": c.id_last4,
+        "benefits": list(c.benefits),
+        "directory": c.directory,
+    }
+    return layers
+
+
+def bundle_layers(data: bytes) -> dict:
+    """The bundle file's COSE parts, when it has them."""
+    try:
+        sign1 = cose.strict_parse(data)
+    except cose.CoseError:
+        return {}
+    return {
+        "protected": sign1.protected.hex(),
+        "kid": sign1.kid.hex(),
+        "payload": sign1.payload.hex(),
+        "signature": sign1.signature.hex(),
+    }
+
+
+def build_all() -> tuple[dict, dict[str, str]]:
+    """The manifest and every per-vector file (path relative to tests/vectors → text)."""
+    decisions = {
         **{f"malformed-{k}": v for k, v in _malformed_vectors().items()},
         **_decision_vectors(),
+        **_more_malformed(),
     }
-    return {
-        f"{name}.json": json.dumps(v, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        for name, v in sorted(vectors.items())
+    bundles = {name: data.hex() for name, data in _bundles().items()}
+    entries: list[dict] = []
+    files: dict[str, str] = {}
+    for name, v in sorted(decisions.items()):
+        entries.append({"name": name, "file": f"hb1/{name}.json", **v})
+        files[f"hb1/{name}.json"] = _json({**v, "layers": decision_layers(v["input"])})
+    for name, (v, data) in sorted(_bundle_load_vectors().items()):
+        bundles.setdefault(name, data.hex())
+        assert bundles[name] == data.hex(), name
+        v = {**v, "bundle": name}
+        entries.append({"name": name, "file": f"bundle/{name}.json", **v})
+        files[f"bundle/{name}.json"] = _json({**v, "layers": bundle_layers(data)})
+    manifest = {
+        "format": 1,
+        "about": "Huicui verifier test vectors; tests/vectors/README.md says how to run them.",
+        "bundles": dict(sorted(bundles.items())),
+        "vectors": entries,
     }
+    return manifest, files
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def build_vectors() -> dict[str, str]:
+    """Path (relative to tests/vectors) → text of every generated file, manifest included."""
+    manifest, files = build_all()
+    return {"manifest.json": _json(manifest), **files}
+
+
+def read_manifest() -> dict:
+    """The committed manifest."""
+    return json.loads(MANIFEST.read_text("utf-8"))
 
 
 def main(argv: list[str]) -> int:
-    """Write the vectors into ``tests/vectors/hb1/`` (replacing what is there)."""
+    """Write the manifest and the vector files (replacing stale ones)."""
     files = build_vectors()
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for old in OUT_DIR.glob("*.json"):
-        if old.name not in files:
-            old.unlink()
+    for folder in ("hb1", "bundle"):
+        (VECTOR_ROOT / folder).mkdir(parents=True, exist_ok=True)
+        for old in (VECTOR_ROOT / folder).glob("*.json"):
+            if f"{folder}/{old.name}" not in files:
+                old.unlink()
     for name, text in files.items():
-        (OUT_DIR / name).write_text(text, encoding="utf-8")
-    print(f"wrote {len(files)} vectors to {OUT_DIR}")
+        (VECTOR_ROOT / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(files)} files to {VECTOR_ROOT}")
     return 0
 
 

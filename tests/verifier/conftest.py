@@ -17,6 +17,19 @@ def gen():
 
 
 @pytest.fixture
+def scenic(gen):
+    """The default vector bundle (the scenic spot's south gate), loaded at T0."""
+    from huicui_verifier.bundle import load
+
+    return load(
+        gen.make_bundle(),
+        pinned_key=gen.raw_key(gen.BUNDLE_SIGNER),
+        held_version=None,
+        now=gen.at(gen.T0),
+    )
+
+
+@pytest.fixture
 def home(tmp_path: Path) -> Path:
     """A fresh verifier home folder."""
     path = tmp_path / "verifier-home"

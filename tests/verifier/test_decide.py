@@ -28,16 +28,6 @@ def no_history(cti, benefit):
     return []
 
 
-@pytest.fixture
-def scenic(gen):
-    return B.load(
-        gen.make_bundle(),
-        pinned_key=gen.raw_key(gen.BUNDLE_SIGNER),
-        held_version=None,
-        now=gen.at(gen.T0),
-    )
-
-
 def run(gen, text, bundle, *, now=None, benefit=None, history=no_history):
     return decide(
         text,

@@ -25,6 +25,29 @@ from .hb1 import MAX_TIMESTAMP
 from .policy import BenefitInfo
 from .revocations import RevocationSet
 
+__all__ = [
+    "DEFAULT_SKEW",
+    "FORMAT",
+    "MAX_BUNDLE_BYTES",
+    "MAX_DEPTH",
+    "MEDIA_TYPE",
+    "Bundle",
+    "BundleError",
+    "BundlePayload",
+    "KeyEntry",
+    "LocalizedName",
+    "VenueProfile",
+    "build_and_sign",
+    "bundle_kid",
+    "encode_payload",
+    "fingerprint",
+    "load",
+    "normalize_fingerprint",
+    "payload_problems",
+    "raw_public_key",
+    "read_payload",
+]
+
 FORMAT = 1
 MEDIA_TYPE = "application/cbor"
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024  # ~8 million revocations; far beyond a province's need
@@ -245,6 +268,7 @@ def load(
     pinned_key: bytes | None,
     held_version: int | None,
     now: datetime,
+    enrolled_venue: int | None = None,
 ) -> Bundle:
     """Verify and load a bundle file.
 
@@ -252,10 +276,15 @@ def load(
     payload's ``bundle_key``. With ``pinned_key=None`` (first enrollment only) the
     bundle is trusted on first use against its own ``bundle_key``: the caller must then
     show :func:`fingerprint` for comparison and pin the key. A version below
-    ``held_version`` is refused. An expired bundle still loads, with ``expired=True``.
+    ``held_version`` is refused, and so is a bundle for another venue than
+    ``enrolled_venue`` (the venue the device was enrolled at; None before enrollment):
+    one program key signs every venue's bundle, so the signature alone cannot stop a
+    device from being moved to another venue by a file. An expired bundle still loads,
+    with ``expired=True``.
 
     Raises :class:`BundleError` with code ``too_large``, ``malformed``,
-    ``unsupported_format``, ``wrong_key``, ``bad_signature`` or ``older_version``.
+    ``unsupported_format``, ``wrong_key``, ``bad_signature``, ``older_version`` or
+    ``other_venue``, checked in that order (``docs/bundle.md``).
     """
     now_ts = require_aware(now)
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -264,7 +293,7 @@ def load(
     if len(data) > MAX_BUNDLE_BYTES:
         raise BundleError("too_large", f"bundle of {len(data)} bytes exceeds {MAX_BUNDLE_BYTES}")
     try:
-        sign1 = cose.parse(data, max_depth=2)
+        sign1 = cose.parse(data)
     except cose.CoseError as exc:
         raise BundleError("malformed", str(exc)) from None
     if pinned_key is not None and sign1.kid != bundle_kid(pinned_key):
@@ -288,14 +317,20 @@ def load(
             raise BundleError(
                 "bad_signature", "bundle signature does not verify with its own bundle_key"
             )
+    try:  # part of reading the payload: an unsorted or repeating list is malformed
+        revoked = RevocationSet(payload.revoked)
+    except ValueError as exc:
+        raise BundleError("malformed", str(exc)) from None
     if held_version is not None and payload.version < held_version:
         raise BundleError(
             "older_version", f"bundle version {payload.version} is older than held {held_version}"
         )
-    try:
-        revoked = RevocationSet(payload.revoked, check_sorted=False)
-    except ValueError as exc:
-        raise BundleError("malformed", str(exc)) from None
+    if enrolled_venue is not None and payload.venue.id != enrolled_venue:
+        raise BundleError(
+            "other_venue",
+            f"bundle is for venue {payload.venue.id}, this device is enrolled at venue "
+            f"{enrolled_venue}; enroll it again to move it",
+        )
     return Bundle(
         raw=data,
         payload=payload,

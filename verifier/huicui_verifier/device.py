@@ -1,6 +1,7 @@
 """What a device keeps between runs, in one folder (``HUICUI_VERIFIER_HOME``).
 
-``device.json`` (server, pinned bundle key, held version, ETag), ``token`` (mode 0600),
+``device.json`` (server, pinned bundle key, held version, enrolled venue, ETag, when the
+device last checked with the service), ``token`` (mode 0600),
 ``bundle.cbor`` (the held bundle, re-verified at every start so a swapped file is
 noticed) and ``log.sqlite`` (the decision log). Files are replaced atomically so a power
 cut leaves either the old state or the new, never half of one.
@@ -13,8 +14,10 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from .bundle import Bundle, load
+from .bundle import Bundle, BundleError, load
 from .log import DecisionLog
+
+__all__ = ["ENV_HOME", "DeviceHome", "default_home"]
 
 ENV_HOME = "HUICUI_VERIFIER_HOME"
 
@@ -65,7 +68,9 @@ class DeviceHome:
         return self.path / "token"
 
     def state(self) -> dict:
-        """The small JSON state: server, pinned_key (hex), bundle_version, etag."""
+        """The small JSON state: server, pinned_key (hex), bundle_version, venue_id, etag,
+        checked_at (last answer from the service, epoch seconds) and loaded_at (last bundle
+        taken from a file)."""
         try:
             return json.loads(self._state_file.read_text("utf-8"))
         except FileNotFoundError:
@@ -100,14 +105,51 @@ class DeviceHome:
         """Store the device token readable by this user only."""
         _write_atomic(self.token_file, token.encode(), mode=0o600)
 
-    def save_bundle(self, bundle: Bundle, *, etag: str | None = None) -> None:
-        """Keep ``bundle`` as the held one (the bytes first, then the state that names it)."""
+    def save_bundle(
+        self,
+        bundle: Bundle,
+        *,
+        etag: str | None = None,
+        checked_at: int | None = None,
+        loaded_at: int | None = None,
+    ) -> None:
+        """Keep ``bundle`` as the held one (the bytes first, then the state that names it).
+
+        The bundle's venue becomes the one the device is enrolled at: callers reach here
+        only through enrollment or a load that :func:`bundle.load` held to that venue.
+        ``checked_at`` is when the service answered (enroll, sync), ``loaded_at`` when
+        the bundle came from a file instead.
+        """
         _write_atomic(self.bundle_file, bundle.raw)
-        self.update_state(
-            pinned_key=bundle.payload.bundle_key.hex(),
-            bundle_version=bundle.version,
-            etag=etag,
-        )
+        changes: dict[str, object] = {
+            "pinned_key": bundle.payload.bundle_key.hex(),
+            "bundle_version": bundle.version,
+            "venue_id": bundle.venue.id,
+            "etag": etag,
+        }
+        if checked_at is not None:
+            changes["checked_at"] = checked_at
+        if loaded_at is not None:
+            changes["loaded_at"] = loaded_at
+        self.update_state(**changes)
+
+    def mark_checked(self, at: int) -> None:
+        """Record that the service answered at ``at`` (epoch seconds), e.g. with a 304."""
+        self.update_state(checked_at=at)
+
+    def enrolled_venue(self, now: datetime) -> int | None:
+        """The venue this device is enrolled at, or None before enrollment.
+
+        Devices enrolled before the venue was recorded take it from the bundle they hold.
+        """
+        venue = self.state().get("venue_id")
+        if venue is None:
+            try:
+                held = self.held_bundle(now)
+            except BundleError:
+                held = None
+            venue = held.venue.id if held is not None else None
+        return venue
 
     def held_bundle(self, now: datetime) -> Bundle | None:
         """The held bundle, verified again against the pinned key; None if there is none.
@@ -119,8 +161,14 @@ class DeviceHome:
         if pinned is None or not self.bundle_file.exists():
             return None
         # The recorded version also stops an older (validly signed) file being swapped in.
-        held = self.state().get("bundle_version")
-        return load(self.bundle_file.read_bytes(), pinned_key=pinned, held_version=held, now=now)
+        state = self.state()
+        return load(
+            self.bundle_file.read_bytes(),
+            pinned_key=pinned,
+            held_version=state.get("bundle_version"),
+            enrolled_venue=state.get("venue_id"),
+            now=now,
+        )
 
     def open_log(self) -> DecisionLog:
         """Open this device's decision log."""

@@ -204,6 +204,43 @@ def enroll_device(
     """
     data, etag = fetch_bundle(server, token)
     assert data is not None
+    bundle = _trusted_on_first_use(data, expected_fingerprint, now)
+    outcome = _settle_foreign_pending(
+        home, bundle, now=now, discard=discard_pending, attempts=attempts, backoff=backoff
+    )
+    home.set_token(token)
+    home.update_state(server=server)
+    home.save_bundle(bundle, etag=etag, checked_at=int(now.timestamp()))
+    return outcome
+
+
+def enroll_from_file(
+    home: DeviceHome,
+    data: bytes,
+    *,
+    expected_fingerprint: str,
+    now: datetime,
+    discard_pending: bool = False,
+) -> Enrollment:
+    """Enroll (or re-enroll) a device from a bundle file, for devices that are never online.
+
+    As :func:`enroll_device`, with the file instead of the server: the file's key is
+    trusted only if its fingerprint is ``expected_fingerprint`` (as the office showed
+    it), and records pending for another venue are uploaded with the old token if the
+    device has one, else refused or quarantined. The file's venue becomes the venue the
+    device is enrolled at; from then on ``load`` refuses any other venue's bundle.
+    """
+    bundle = _trusted_on_first_use(data, expected_fingerprint, now)
+    outcome = _settle_foreign_pending(
+        home, bundle, now=now, discard=discard_pending, attempts=3, backoff=0.5
+    )
+    home.save_bundle(bundle, loaded_at=int(now.timestamp()))
+    return outcome
+
+
+def _trusted_on_first_use(data: bytes, expected_fingerprint: str | None, now: datetime) -> Bundle:
+    """The bundle in ``data`` verified against its own key, which must have the expected
+    fingerprint when one is given (raises :class:`SyncError` ``fingerprint_mismatch``)."""
     bundle = load(data, pinned_key=None, held_version=None, now=now)
     if (
         expected_fingerprint is not None
@@ -212,15 +249,9 @@ def enroll_device(
         wanted = normalize_fingerprint(expected_fingerprint)
         raise SyncError(
             "fingerprint_mismatch",
-            f"server key {bundle.fingerprint} differs from the expected {wanted}",
+            f"bundle key {bundle.fingerprint} differs from the expected {wanted}",
         )
-    outcome = _settle_foreign_pending(
-        home, bundle, now=now, discard=discard_pending, attempts=attempts, backoff=backoff
-    )
-    home.set_token(token)
-    home.update_state(server=server)
-    home.save_bundle(bundle, etag=etag)
-    return outcome
+    return bundle
 
 
 def _settle_foreign_pending(
@@ -460,15 +491,23 @@ def sync(
         )
     state = home.state()
     data, etag = fetch_bundle(server, token, etag=state.get("etag"))
+    checked_at = int(now.timestamp())
     if data is None:
+        home.mark_checked(checked_at)
         return SyncResult(
             upload=uploaded, bundle_updated=False, bundle_version=state.get("bundle_version")
         )
     try:
-        bundle = load(data, pinned_key=pinned, held_version=state.get("bundle_version"), now=now)
+        bundle = load(
+            data,
+            pinned_key=pinned,
+            held_version=state.get("bundle_version"),
+            enrolled_venue=home.enrolled_venue(now),
+            now=now,
+        )
     except BundleError as exc:
         raise SyncError(exc.code, exc.detail) from None
-    home.save_bundle(bundle, etag=etag)
+    home.save_bundle(bundle, etag=etag, checked_at=checked_at)
     return SyncResult(upload=uploaded, bundle_updated=True, bundle_version=bundle.version)
 
 
@@ -480,6 +519,7 @@ __all__ = [
     "UploadResult",
     "enroll",
     "enroll_device",
+    "enroll_from_file",
     "fetch_bundle",
     "refused_records",
     "sync",

@@ -34,7 +34,7 @@ from huicui_verifier import bundle as B
 from huicui_verifier.decide import decide
 
 WEB = Path(__file__).resolve().parents[3] / "verifier" / "web"
-VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "hb1"
+MANIFEST = Path(__file__).resolve().parents[2] / "vectors" / "manifest.json"
 SEED = int(os.environ.get("HUICUI_DIFF_SEED", "20261130"))
 COUNT = int(
     os.environ.get("HUICUI_DIFF_INPUTS", "100000" if os.environ.get("CI") == "true" else "5000")
@@ -126,7 +126,13 @@ class Inputs:
     def __init__(self, gen, seed: int) -> None:
         self.gen = gen
         self.rng = random.Random(seed)
-        self.vectors = [json.loads(p.read_text("utf-8")) for p in sorted(VECTORS.glob("*.json"))]
+        manifest = json.loads(MANIFEST.read_text("utf-8"))
+        # The decision vectors that hold a bundle, with the bundle's hex in place of its name.
+        self.vectors = [
+            {**v, "bundle": manifest["bundles"][v["bundle"]]}
+            for v in manifest["vectors"]
+            if v["kind"] == "decision" and v["bundle"] is not None
+        ]
         self.contexts: list[dict] = []  # a loaded bundle: id, pinned key, time
         self.loads: list[dict] = []  # bundle loads to send first
         for v in self.vectors:

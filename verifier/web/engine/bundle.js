@@ -172,13 +172,14 @@ export function readPayload(payloadBytes) {
  * The signature must verify with `pinnedKey` (32 raw bytes), which must also be the
  * payload's bundle_key. With pinnedKey null (first enrollment only) the bundle is trusted
  * on first use against its own bundle_key: the caller must then show its fingerprint for
- * comparison and pin the key. A version below `heldVersion` is refused. An expired
+ * comparison and pin the key. A version below `heldVersion` is refused, and so is a
+ * bundle for another venue than `enrolledVenue` (null before enrollment). An expired
  * bundle still loads, with `expired` true. `now` is epoch seconds.
  *
  * Throws BundleError with code too_large, malformed, unsupported_format, wrong_key,
- * bad_signature or older_version.
+ * bad_signature, older_version or other_venue (docs/bundle.md, loading rules).
  */
-export async function load(data, { pinnedKey, heldVersion, now }) {
+export async function load(data, { pinnedKey, heldVersion, now, enrolledVenue = null }) {
   if (!(data instanceof Uint8Array)) throw new BundleError("malformed", "bundle must be bytes");
   if (data.length > MAX_BUNDLE_BYTES) throw new BundleError("too_large", `bundle of ${data.length} bytes exceeds ${MAX_BUNDLE_BYTES}`);
   let sign1;
@@ -203,8 +204,22 @@ export async function load(data, { pinnedKey, heldVersion, now }) {
       throw new BundleError("bad_signature", "bundle signature does not verify with its own bundle_key");
     }
   }
+  let revoked;
+  try {
+    // Part of reading the payload: an unsorted or repeating list is malformed.
+    revoked = new RevocationSet(payload.revoked);
+  } catch (exc) {
+    if (exc instanceof RangeError) throw new BundleError("malformed", exc.message);
+    throw exc;
+  }
   if (heldVersion !== null && heldVersion !== undefined && payload.version < heldVersion) {
     throw new BundleError("older_version", `bundle version ${payload.version} is older than held ${heldVersion}`);
+  }
+  if (enrolledVenue !== null && enrolledVenue !== undefined && payload.venue.id !== enrolledVenue) {
+    throw new BundleError(
+      "other_venue",
+      `bundle is for venue ${payload.venue.id}, this device is enrolled at venue ${enrolledVenue}; enroll it again to move it`,
+    );
   }
   const publicKeys = new Map();
   for (const key of payload.keys) {
@@ -216,7 +231,7 @@ export async function load(data, { pinnedKey, heldVersion, now }) {
     raw: data,
     payload,
     keys: new Map(payload.keys.map((k) => [hex(k.kid), k])),
-    revoked: new RevocationSet(payload.revoked, { checkSorted: false }),
+    revoked,
     benefits: new Map(payload.benefits.map((b) => [b.code, b])),
     expired: now > payload.exp,
     publicKeys,

@@ -1,34 +1,29 @@
 /**
- * The published vectors (tests/vectors/), read for the conformance tests.
- *
- * Today every vector is its own JSON file under tests/vectors/<kind>/; when
- * tests/vectors/manifest.json lands, vectorFiles() is the one place that reads it instead.
+ * The published vectors, read from tests/vectors/manifest.json (tests/vectors/README.md
+ * describes it): every vector with everything needed to run it, bundles by name.
  */
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const VECTOR_ROOT = fileURLToPath(new URL("../../../tests/vectors/", import.meta.url));
 
-function walk(dir) {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) return walk(path);
-      return name.endsWith(".json") && name !== "manifest.json" ? [path] : [];
-    });
-}
-
-/** Every vector file, as paths relative to tests/vectors/. */
-export function vectorFiles() {
-  return walk(VECTOR_ROOT).map((path) => relative(VECTOR_ROOT, path));
-}
-
-/** The vector at `path` (relative to tests/vectors/). */
-export function readVector(path) {
-  return JSON.parse(readFileSync(join(VECTOR_ROOT, path), "utf8"));
-}
-
 export const bytes = (hexText) => new Uint8Array(Buffer.from(hexText, "hex"));
+
+/** The manifest: {format, bundles: {name: hex}, vectors: [...]}. */
+export function readManifest() {
+  const manifest = JSON.parse(readFileSync(join(VECTOR_ROOT, "manifest.json"), "utf8"));
+  if (manifest.format !== 1) throw new Error(`manifest format ${manifest.format}: this runner reads 1`);
+  return manifest;
+}
+
+/** A vector's bundle file, padded with zero bytes to `bundle_size` when it says so; null for none. */
+export function bundleBytes(manifest, v) {
+  if (v.bundle === null) return null;
+  const data = bytes(manifest.bundles[v.bundle]);
+  if (!v.bundle_size) return data;
+  const padded = new Uint8Array(v.bundle_size);
+  padded.set(data);
+  return padded;
+}
