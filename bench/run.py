@@ -43,7 +43,8 @@ measurements (NAME for --only):
   revocations  5. bundle with 1,000,000 revocations: size, load, lookup (<= 9 MB, < 1 s, < 2 us)
   issuance     6. certificates signed per second, and with PNG (>= 1,000/s and >= 200/s)
   roster       7. import 100,000 CSV rows into SQLite (< 60 s; peak memory reported)
-  sync         8. redemption ingest into SQLite and PostgreSQL, batches of 500 (>= 20,000/s)
+  sync         8. redemption ingest into SQLite and PostgreSQL, batches of 500 (>= 20,000/s);
+                  outbox drain (>= 20,000 records/s); device token check, memory vs database
   http         9. GET /api/v1/bundle (with and without If-None-Match) and POST
                   /api/v1/redemptions/sync against uvicorn on 127.0.0.1 (no target)
 

@@ -7,6 +7,9 @@ middleware and OpenAPI. ``docs/architecture.md`` draws the request path through 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,14 +43,21 @@ from huicui.plugins.manager import BenefitPlugins
 from huicui.reports.controller import get_settlement
 from huicui.settings import Settings, load_settings
 from huicui.sync.controller import list_synced_redemptions, sync_redemptions
+from huicui.sync.outbox import OutboxWorker
 from huicui.vault import DataVault, load_data_key
 from huicui.venues.controller import DeviceController, PartnerController, VenueController
-from huicui.venues.devices import resolve_device
+from huicui.venues.device_tokens import DeviceTokens
+from huicui.venues.devices import device_principal
 
 log = logging.getLogger("huicui")
 
-# Bearer token prefix → who it names. Tests may pass others to ``create_app``.
-DEFAULT_RESOLVERS: Resolvers = {STAFF_PREFIX: resolve_staff, DEVICE_PREFIX: resolve_device}
+
+def default_resolvers(ctx: Context) -> Resolvers:
+    """Bearer token prefix → who it names: staff, and devices from the app's memory.
+
+    Tests may pass others to ``create_app``.
+    """
+    return {STAFF_PREFIX: resolve_staff, DEVICE_PREFIX: functools.partial(device_principal, ctx)}
 
 
 @get("/health", guards=[public], tags=["meta"], summary="Liveness and database check")
@@ -97,10 +107,35 @@ def build_context(settings: Settings, plugins: BenefitPlugins | None = None) -> 
         vault=DataVault(load_data_key(settings.secrets)),
         plugins=plugins if plugins is not None else BenefitPlugins.load(settings),
     )
+    ctx.device_tokens = DeviceTokens(settings.sync.device_check_seconds)
     ctx.membership_listeners.append(on_membership_change)
     # Misuse detection is the core's own implementation of the plugins' sync hook.
     ctx.plugins.register_internal(MisuseDetector(ctx), "huicui.misuse")
     return ctx
+
+
+@asynccontextmanager
+async def _background(ctx: Context) -> AsyncIterator[None]:
+    """The app's own background work: the sync outbox (docs/sync.md), unless
+    ``sync.outbox_in_process`` is off, and batched writes of devices' last-seen times."""
+    assert ctx.device_tokens is not None
+    worker = None
+    if ctx.settings.sync.outbox_in_process:
+        worker = ctx.outbox = OutboxWorker(ctx)
+        worker.start()
+    flusher = asyncio.get_running_loop().create_task(
+        ctx.device_tokens.run_flusher(ctx.settings.sync.seen_flush_seconds)
+    )
+    try:
+        yield
+    finally:
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+        if worker is not None:
+            ctx.outbox = None
+            await worker.stop()
+        await ctx.device_tokens.flush_seen()
 
 
 def create_app(
@@ -122,14 +157,15 @@ def create_app(
             from huicui.issuance.keys import ensure_keys_at_startup
 
             await ensure_keys_at_startup(ctx)
-            yield
+            async with _background(ctx):
+                yield
 
     return Litestar(
         route_handlers=[*ROUTES, *ctx.plugins.route_handlers(ctx)],
         # Every handler that needs the context names a ``ctx`` parameter; this is the
         # only way handlers get it.
         dependencies={"ctx": Provide(provide_ctx, sync_to_thread=False)},
-        state=State({"ctx": ctx, "resolvers": dict(resolvers or DEFAULT_RESOLVERS)}),
+        state=State({"ctx": ctx, "resolvers": dict(resolvers or default_resolvers(ctx))}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.server.max_body_bytes,
@@ -162,4 +198,4 @@ def app_factory() -> Litestar:
     return create_app()
 
 
-__all__ = ["DEFAULT_RESOLVERS", "ROUTES", "app_factory", "build_context", "create_app"]
+__all__ = ["ROUTES", "app_factory", "build_context", "create_app", "default_resolvers"]

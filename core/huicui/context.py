@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from huicui.auth import Principal
     from huicui.bundles.builder import BundleService
     from huicui.plugins.manager import BenefitPlugins
+    from huicui.sync.outbox import OutboxWorker
+    from huicui.venues.device_tokens import DeviceTokens
 
 # ``await listener(ctx, actor, membership_row, action)`` after every membership transition,
 # inside its transaction: a listener that raises rolls the transition back. Certificate
@@ -31,7 +33,15 @@ class Context:
     names ``ctx``, and msgspec then checks only ``isinstance`` instead of its fields.
     """
 
-    __slots__ = ("bundle_service", "membership_listeners", "plugins", "settings", "vault")
+    __slots__ = (
+        "bundle_service",
+        "device_tokens",
+        "membership_listeners",
+        "outbox",
+        "plugins",
+        "settings",
+        "vault",
+    )
 
     def __init__(self, *, settings: Settings, vault: DataVault, plugins: BenefitPlugins) -> None:
         self.settings = settings
@@ -40,6 +50,11 @@ class Context:
         self.membership_listeners: list[MembershipListener] = []
         # The app's bundle builder and its cache, made on first use (huicui.bundles.builder).
         self.bundle_service: BundleService | None = None
+        # Device tokens in memory (huicui.venues.device_tokens), made by build_context.
+        self.device_tokens: DeviceTokens | None = None
+        # The outbox worker the app's lifespan runs in this process, if any: an upload
+        # wakes it (huicui.sync.outbox).
+        self.outbox: OutboxWorker | None = None
 
     @property
     def tz(self) -> ZoneInfo:

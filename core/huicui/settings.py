@@ -104,6 +104,26 @@ class MisuseSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("misuse.window_hours must be 1..744")
 
 
+class SyncSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Sync ingest, its outbox and device tokens kept in memory (docs/sync.md)."""
+
+    outbox_in_process: bool = True  # `huicui serve` works the outbox too (false: only workers)
+    outbox_poll_seconds: float = 1.0  # an idle worker looks for others' work this often
+    retry_max_seconds: int = 3600  # a failing listener is retried at least this often
+    device_check_seconds: float = 1.0  # other processes refuse a disabled device within this
+    seen_flush_seconds: float = 60.0  # devices' last_seen_at is written in batches this often
+
+    def __post_init__(self) -> None:
+        if not 0.05 <= self.outbox_poll_seconds <= 60:
+            raise ValueError("sync.outbox_poll_seconds must be 0.05..60")
+        if not 1 <= self.retry_max_seconds <= 86400:
+            raise ValueError("sync.retry_max_seconds must be 1..86400")
+        if not 0 <= self.device_check_seconds <= 60:
+            raise ValueError("sync.device_check_seconds must be 0..60")
+        if not 1 <= self.seen_flush_seconds <= 3600:
+            raise ValueError("sync.seen_flush_seconds must be 1..3600")
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     program: ProgramSettings = msgspec.field(default_factory=ProgramSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -113,6 +133,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     bundle: BundleSettings = msgspec.field(default_factory=BundleSettings)
     plugins: PluginSettings = msgspec.field(default_factory=PluginSettings)
     misuse: MisuseSettings = msgspec.field(default_factory=MisuseSettings)
+    sync: SyncSettings = msgspec.field(default_factory=SyncSettings)
     # Per-benefit overrides keyed by slug (limits, prices, hours); each plugin
     # documents and validates its own keys.
     benefits: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)

@@ -16,37 +16,38 @@ your benefit alone. Needs ``pytest-asyncio`` (``asyncio_mode = "auto"``). Withou
 ``HUICUI_DATABASE_URL`` the helpers use a throw-away SQLite file and fresh secrets.
 """
 
-from __future__ import annotations
+# Imported under private names: ``tests/plugins/test_api_surface.py`` checks that every
+# public attribute of this module is in ``__all__``.
+import base64 as _base64
+import datetime as _dt
+import os as _os
+import secrets as _secrets
+import tempfile as _tempfile
+from collections.abc import AsyncIterator as _AsyncIterator
+from collections.abc import Callable as _Callable
+from contextlib import asynccontextmanager as _asynccontextmanager
+from dataclasses import dataclass as _dataclass
+from pathlib import Path as _Path
+from typing import Any as _Any
 
-import base64
-import datetime as dt
-import os
-import secrets
-import tempfile
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import msgspec as _msgspec
 
-import msgspec
-
-from huicui.plugins.api import HolderFacts
+from huicui.plugins.api import HolderFacts as _HolderFacts
 
 ROLES = ("admin", "registrar", "registrar2", "reviewer", "reviewer2", "auditor")
 
 
-def prepare_environment(folder: Path | None = None) -> None:
+def prepare_environment(folder: _Path | None = None) -> None:
     """Point Huicui at a throw-away database and fresh secrets, unless already set.
 
     Call before anything touches the database (``plugin_client`` does it for you).
     """
-    folder = folder or Path(tempfile.mkdtemp(prefix="huicui-plugin-test-"))
-    os.environ.setdefault("HUICUI_DATABASE_URL", f"sqlite:///{folder / 'test.sqlite3'}")
-    os.environ.setdefault("HUICUI_SECRETS_DATA_KEY", base64.b64encode(os.urandom(32)).decode())
-    os.environ.setdefault("HUICUI_SECRETS_SIGNING_PASSPHRASE", secrets.token_urlsafe(24))
+    folder = folder or _Path(_tempfile.mkdtemp(prefix="huicui-plugin-test-"))
+    _os.environ.setdefault("HUICUI_DATABASE_URL", f"sqlite:///{folder / 'test.sqlite3'}")
+    _os.environ.setdefault("HUICUI_SECRETS_DATA_KEY", _base64.b64encode(_os.urandom(32)).decode())
+    _os.environ.setdefault("HUICUI_SECRETS_SIGNING_PASSPHRASE", _secrets.token_urlsafe(24))
     # The test client runs the app on its own event loop: no pool shared across loops.
-    os.environ.setdefault("HUICUI_DATABASE_POOL_SIZE", "0")
+    _os.environ.setdefault("HUICUI_DATABASE_POOL_SIZE", "0")
 
 
 async def migrate_database() -> None:
@@ -58,10 +59,11 @@ async def migrate_database() -> None:
     await seed_defaults()
 
 
-def holder(**overrides: Any) -> HolderFacts:
-    """:class:`HolderFacts` for eligibility tests; pass only what your rule reads."""
-    today = dt.date.today()
-    values: dict[str, Any] = {
+def holder(**overrides: _Any) -> _HolderFacts:
+    """``HolderFacts`` (from ``huicui.plugins.api``) for eligibility tests; pass only
+    what your rule reads."""
+    today = _dt.date.today()
+    values: dict[str, _Any] = {
         "identity_id": 1,
         "membership_id": 1,
         "directory_number": 1,
@@ -69,26 +71,26 @@ def holder(**overrides: Any) -> HolderFacts:
         "field": "",
         "descendant_count": 0,
         "term_start": today,
-        "term_end": today + dt.timedelta(days=1095),
+        "term_end": today + _dt.timedelta(days=1095),
     }
     values.update(overrides)
-    return HolderFacts(**values)
+    return _HolderFacts(**values)
 
 
 async def approve_member(
-    client: Any,
-    headers: Callable[[str], dict[str, str]],
+    client: _Any,
+    headers: _Callable[[str], dict[str, str]],
     identity_id: int,
     *,
     directory_id: int | None = None,
     source_org: str = "plugin test",
-) -> dict[str, Any]:
+) -> dict[str, _Any]:
     """Nominate an identity (as ``registrar``) and approve it (as ``reviewer``), through the
     HTTP API as staff would; returns the approved membership, active with its certificate.
 
     ``headers(role)`` gives the ``Authorization`` header of a role (:meth:`Harness.headers`).
     """
-    nomination: dict[str, Any] = {"identity_id": identity_id, "source_org": source_org}
+    nomination: dict[str, _Any] = {"identity_id": identity_id, "source_org": source_org}
     if directory_id:
         nomination["directory_id"] = directory_id
     r = await client.post("/api/v1/memberships", json=nomination, headers=headers("registrar"))
@@ -102,13 +104,13 @@ async def approve_member(
     return r.json()
 
 
-@dataclass
+@_dataclass
 class Harness:
     """What a plugin test works with: the app, a client, bearer tokens per role."""
 
-    app: Any
-    client: Any
-    plugins: Any
+    app: _Any
+    client: _Any
+    plugins: _Any
     tokens: dict[str, str]
 
     def headers(self, who: str) -> dict[str, str]:
@@ -118,8 +120,8 @@ class Harness:
 
     async def active_member(self, descendants: int = 0, directory_id: int | None = None) -> int:
         """Record an identity, nominate and approve it; returns the active membership id."""
-        body: dict[str, Any] = {
-            "display_name": f"测试{secrets.token_hex(2)}",
+        body: dict[str, _Any] = {
+            "display_name": f"测试{_secrets.token_hex(2)}",
             "residency": "seasonal",
             "descendants": [{"name": f"子{i}", "relation": "child"} for i in range(descendants)],
         }
@@ -144,14 +146,14 @@ async def staff_tokens() -> dict[str, str]:
     return out
 
 
-@asynccontextmanager
+@_asynccontextmanager
 async def plugin_client(
     *plugins: object,
-    benefits: dict[str, dict[str, Any]] | None = None,
+    benefits: dict[str, dict[str, _Any]] | None = None,
     entry_points: bool = False,
-    settings: Any = None,
+    settings: _Any = None,
     migrate: bool = True,
-) -> AsyncIterator[Harness]:
+) -> _AsyncIterator[Harness]:
     """An app with exactly ``plugins`` registered, its test client and staff tokens.
 
     :param plugins: your plugin modules (or objects with ``@hookimpl`` methods).
@@ -168,7 +170,7 @@ async def plugin_client(
 
     settings = settings or load_settings()
     if benefits is not None:
-        settings = msgspec.structs.replace(settings, benefits=benefits)
+        settings = _msgspec.structs.replace(settings, benefits=benefits)
     if migrate:
         await migrate_database()
     loaded = BenefitPlugins.load(settings, entry_points=entry_points, extra=plugins)
@@ -179,7 +181,7 @@ async def plugin_client(
 
 
 def build_plugins(
-    *plugins: object, benefits: dict[str, dict[str, Any]] | None = None, settings: Any = None
+    *plugins: object, benefits: dict[str, dict[str, _Any]] | None = None, settings: _Any = None
 ):
     """A :class:`~huicui.plugins.manager.BenefitPlugins` with exactly ``plugins`` (no app,
     no database): for testing declarations, eligibility and settlement lines."""
@@ -188,11 +190,11 @@ def build_plugins(
 
     settings = settings or Settings()
     if benefits is not None:
-        settings = msgspec.structs.replace(settings, benefits=benefits)
+        settings = _msgspec.structs.replace(settings, benefits=benefits)
     return BenefitPlugins.load(settings, entry_points=False, extra=list(plugins))
 
 
-__all__: Sequence[str] = [
+__all__ = [
     "ROLES",
     "Harness",
     "approve_member",

@@ -17,9 +17,13 @@ from huicui.plugins.api import (
     Context,
     Forbidden,
     Id,
+    IdField,
     IllegalTransition,
     NotFound,
+    Offset,
+    OptionalId,
     PageOut,
+    PageSize,
     Principal,
     member_benefits,
     principal_of,
@@ -61,7 +65,7 @@ class ApplicationColumns(Table):
 
 
 class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    membership_id: Annotated[int, msgspec.Meta(ge=1)]
+    membership_id: IdField
     target: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     # Free text for the processing office; stored encrypted, never logged or audited.
     note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
@@ -226,9 +230,9 @@ def application_controller(logic: Applications, path: str, tag: str) -> type[Con
             self,
             ctx: NamedDependency[Context],
             in_state: Annotated[State | None, Parameter(query="state")] = None,
-            membership_id: Annotated[int | None, Parameter(ge=1)] = None,
-            limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-            offset: Annotated[int, Parameter(ge=0)] = 0,
+            membership_id: OptionalId = None,
+            limit: PageSize = 50,
+            offset: Offset = 0,
         ) -> PageOut:
             return await logic.page(ctx, in_state, membership_id, limit, offset)
 

@@ -17,11 +17,10 @@ from huicui.plugins.api import (
     Policy,
     RedemptionFact,
     SettlementLine,
+    accepted_by_venue,
     benefit_config,
     hookimpl,
 )
-
-from huicui_benefits._settle import accepted_by_venue
 
 CODE = 5
 SLUG = "hotel"

@@ -92,7 +92,7 @@ def save_bundle(home: Path, files, *, at: int | None = None) -> None:
         profile_file=profile_name(state["venue"]),
         now=kit.at(at),
     )
-    dev.save(caught)
+    dev.save(caught, loaded_at=at)
 
 
 @pytest.fixture

@@ -358,6 +358,8 @@ def test_status_shows_the_bundles_age_and_fail_mode(kiosk, live):
     assert status == 200 and s["state"] == "ready"
     assert s["version"] == 7 and s["stale"] is False
     assert 86400 <= s["age_seconds"] < 86400 + 120
+    # Freshness is when the device took the bundle (the fixture loads it as a file would).
+    assert s["checked_source"] == "file" and 0 <= s["checked_age_seconds"] < 120
     assert s["fail_mode"] == "open" and s["fail_mode_zh"] and s["fail_mode_en"]
     assert s["venue_zh"] == "3路公交" and s["program_zh"] == "荟萃北海"
 

@@ -1,5 +1,5 @@
-"""One catch-up as a bundle vector (tests/vectors/bundle/) describes it, for the vector
-test and the differential test of the two verifiers."""
+"""One catch-up as a catch-up vector of ``tests/vectors/manifest.json`` describes it, for
+the vector test and the differential test of the two verifiers."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from huicui_verifier.catchup import Fetched, Held, catch_up
 
 
 class MappingSource:
-    """Published files from a vector's ``files`` (name → hex); a name not there is a 404."""
+    """Published files from a vector's ``files`` (name → hex), each followed by zero bytes
+    up to its size in ``padded`` when that names it; a name not there is a 404."""
 
-    def __init__(self, files: dict[str, str]) -> None:
+    def __init__(self, files: dict[str, str], padded: dict[str, int] | None = None) -> None:
         self.files = {name: bytes.fromhex(h) for name, h in files.items()}
+        for name, size in (padded or {}).items():
+            self.files[name] += bytes(size - len(self.files[name]))
 
     def get(self, name, etag=None):
         data = self.files.get(name)
@@ -27,9 +30,9 @@ def run_vector(v: dict, gen) -> dict:
         held = Held.from_payload(payload, obj, B.from_map(obj, "snapshot"))
     try:
         caught = catch_up(
-            MappingSource(v["files"]),
+            MappingSource(v["files"], v.get("padded")),
             held=held,
-            pinned_key=bytes.fromhex(v["pinned_key"]),
+            pinned_key=None if v["pinned_key"] is None else bytes.fromhex(v["pinned_key"]),
             program=v["enrolled"]["program"],
             venue=v["enrolled"]["venue"],
             profile_file=f"profile/{v['enrolled']['venue']}.cbor",

@@ -62,4 +62,12 @@ async def sync(client, dev: dict, records: list[dict]) -> dict:
         assert r.status_code == 200, r.text
         for key, value in r.json().items():
             total[key] += value
+    await outbox_done(client)
     return total
+
+
+async def outbox_done(client) -> None:
+    """Wait until the app's outbox has told the plugins and misuse detection (docs/sync.md)."""
+    from huicui.sync.outbox import drain
+
+    await drain(client.app.state.ctx)

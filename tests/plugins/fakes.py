@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from huicui.plugins.api import BenefitInfo, Limit, Policy, hookimpl
+import datetime as dt
+
+from huicui.plugins.api import BenefitInfo, Limit, Policy, RedemptionFact, hookimpl
 
 
 def info(code: int = 30, slug: str = "fake", **policy: object) -> BenefitInfo:
@@ -30,3 +32,13 @@ class Declares:
 
 
 LIMITED = info(31, "limited", limits=(Limit(1, "day"),))
+
+
+def fact(benefit: int, venue: int, *, accepted: bool = True, partner: int = 7,
+         n: int = 0) -> RedemptionFact:
+    """A synced redemption of ``benefit`` at ``venue`` (of ``partner``) in November 2026."""
+    return RedemptionFact(
+        uuid=f"00000000-0000-4000-8000-{n:012d}", certificate_id="00" * 8, benefit=benefit,
+        venue_id=venue, partner_id=partner, device_id=1,
+        at=dt.datetime(2026, 11, 3, 10, tzinfo=dt.UTC), accepted=accepted,
+        reason="ok" if accepted else "limit_reached")

@@ -48,7 +48,7 @@ async def test_admin_sees_the_plugin_report(client, tokens):
     assert r.status_code == 200
     report = r.json()
     names = {p["name"]: p for p in report["loaded"]}
-    assert names["museum"]["hooks"] == ["huicui_benefits"]
+    assert names["museum"]["hooks"] == ["huicui_benefits", "huicui_settlement_lines"]
     assert names["workstation"]["benefits"] == [6]
     assert report["failed"] == []
 

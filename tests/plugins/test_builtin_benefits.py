@@ -17,8 +17,9 @@ import huicui_benefits.training as training
 import huicui_benefits.vip_lane as vip_lane
 import huicui_benefits.workstation as workstation
 import pytest
+from fakes import fact
 from hooktests import covers
-from huicui.plugins.api import RedemptionFact, evaluate
+from huicui.plugins.api import evaluate
 from huicui.plugins.manager import PluginStartupError
 from huicui.testing import build_plugins, holder
 
@@ -89,11 +90,6 @@ def test_hotel_discount_and_configured_rate():
     limited = policy(hotel, nights_per_month=2)
     nights = [(ts(NOW - dt.timedelta(days=d)), 1) for d in (1, 2)]
     assert not evaluate(limited, now=NOW, history=nights, venue_id=1).allowed
-
-
-def fact(benefit: int, venue: int, partner: int = 7, accepted: bool = True) -> RedemptionFact:
-    return RedemptionFact(uuid="u", certificate_id="00" * 8, benefit=benefit, venue_id=venue,
-                          partner_id=partner, device_id=1, at=NOW, accepted=accepted, reason="ok")
 
 
 @covers("huicui_settlement_lines")

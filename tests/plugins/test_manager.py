@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.metadata as md
 import sys
 from pathlib import Path
@@ -11,9 +10,9 @@ import huicui_benefits.ferry
 import huicui_benefits.school
 import huicui_museum
 import pytest
-from fakes import Declares, info
+from fakes import Declares, fact, info
 from hooktests import covers
-from huicui.plugins.api import Hours, RedemptionFact, SettlementLine, hookimpl
+from huicui.plugins.api import Hours, SettlementLine, hookimpl
 from huicui.plugins.manager import BenefitPlugins, PluginStartupError
 from huicui.settings import PluginSettings, Settings
 from huicui.testing import build_plugins, holder
@@ -205,18 +204,10 @@ def test_eligibility_any_false_excludes_none_is_no_opinion():
     assert plugins.eligible_codes(holder(residency="resident"), [11, 2, 2]) == [2, 11]
 
 
-def fact(benefit: int, venue: int, accepted: bool = True, n: int = 0) -> RedemptionFact:
-    return RedemptionFact(
-        uuid=f"00000000-0000-4000-8000-{n:012d}", certificate_id="00" * 8, benefit=benefit,
-        venue_id=venue, partner_id=7, device_id=1,
-        at=dt.datetime(2026, 11, 3, 10, tzinfo=dt.UTC), accepted=accepted,
-        reason="ok" if accepted else "limit_reached")
-
-
 @covers("huicui_settlement_lines")
 def test_settlement_lines_come_from_every_plugin():
     plugins = build_plugins(huicui_benefits.ferry, huicui_museum,
-                            benefits={"ferry": {"fare_fen": 6500}})
+                            benefits={"ferry": {"fare_fen": 6500}, "museum": {"subsidy_fen": 2000}})
     facts = [fact(2, 100, n=1), fact(2, 100, n=2), fact(2, 101, n=3),
              fact(2, 100, accepted=False, n=4), fact(11, 100, n=5)]
     lines = plugins.settlement_lines(7, "2026-11", facts)
@@ -225,6 +216,8 @@ def test_settlement_lines_come_from_every_plugin():
                        note_zh="客轮船票 2 次 × ¥65.00", note_en="2 rides × ¥65.00"),
         SettlementLine(venue_id=101, benefit=2, count=1, amount_fen=6500,
                        note_zh="客轮船票 1 次 × ¥65.00", note_en="1 rides × ¥65.00"),
+        SettlementLine(venue_id=100, benefit=11, count=1, amount_fen=2000,
+                       note_zh="博物馆门票 1 次 × ¥20.00", note_en="1 visits × ¥20.00"),
     ]
 
 

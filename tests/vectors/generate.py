@@ -1,8 +1,9 @@
-"""Generate the HB1 test vectors in ``tests/vectors/hb1/`` (fixed seeds and times).
+"""Generate the test vectors in ``tests/vectors/`` (fixed seeds and times): the manifest,
+the decision vectors (``hb1/``) and the catch-up vectors of bundle format 2 (``bundle/``).
 
-Run ``python tests/vectors/generate.py`` after changing the format or the decision; a
-test fails while the committed files differ from what this script writes. Each vector is
-a JSON file; ``docs/hb1.md`` tells another implementation how to run them.
+Run ``python tests/vectors/generate.py`` after changing a format or the decision; a
+test fails while the committed files differ from what this script writes.
+``tests/vectors/README.md`` tells another implementation how to run them.
 
 This module is also the shared fixture kit of ``tests/verifier``: keys, the benefit
 table, bundle and certificate builders, and raw COSE builders for hostile input.
@@ -18,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import cbor2
+import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from huicui_verifier import base45, bundle, cose, hb1, revocations
+from huicui_verifier import base45, bundle, cbor_check, cose, hb1, revocations
 from huicui_verifier.policy import BenefitInfo, Hours, Limit, Policy
-
-OUT_DIR = Path(__file__).parent / "hb1"
 
 # --- keys and times -----------------------------------------------------------------
 
@@ -267,6 +267,8 @@ class BundleFiles:
             profile,
             venue,
         )
+        # A newer version a later heartbeat announced that the device could not reach.
+        self.announced: int | None = None
 
     @property
     def snapshot_hash(self) -> bytes:
@@ -332,7 +334,13 @@ def install(home: Path, files: BundleFiles, *, now: int = T0) -> Path:
         now=at(now),
         venue=files.venue,
     )
-    start_over(DeviceHome(home), caught, source=str(folder), profile_name=profile_name(files.venue))
+    start_over(
+        DeviceHome(home),
+        caught,
+        source=str(folder),
+        profile_name=profile_name(files.venue),
+        loaded_at=now,
+    )
     return home
 
 
@@ -388,12 +396,10 @@ def raw_sign1(
     """A COSE_Sign1 from parts that may break the rules, signed correctly over what is given."""
     if protected is None:
         protected = {1: -8, 4: KID_ACTIVE}
-    prot_bytes = (
-        cbor2.dumps(protected, canonical=True) if isinstance(protected, dict) else protected
-    )
+    prot_bytes = cbor_check.dumps(protected) if isinstance(protected, dict) else protected
     if payload is None:
         payload = claims_map()
-    pay_bytes = cbor2.dumps(payload, canonical=True) if isinstance(payload, dict) else payload
+    pay_bytes = cbor_check.dumps(payload) if isinstance(payload, dict) else payload
     if signature is None:
         signed = isinstance(prot_bytes, bytes) and isinstance(pay_bytes, bytes)
         signature = key.sign(cose.sig_structure(prot_bytes, pay_bytes)) if signed else bytes(64)
@@ -405,7 +411,7 @@ def raw_sign1(
         *extra_items,
     ]
     obj = items if tag is None else cbor2.CBORTag(tag, items)
-    return cbor2.dumps(obj, canonical=True)
+    return cbor_check.dumps(obj)
 
 
 def text_of(raw: bytes) -> str:
@@ -441,27 +447,36 @@ def example_files() -> BundleFiles:
 # --- the vectors --------------------------------------------------------------------
 
 
-def _vector(
+def _decision(
     description: str,
     input_text: str,
     *,
     expected: tuple[bool, str],
     now: int = T0,
     benefit: int | None = None,
-    files: BundleFiles | None = None,
-    signer: Ed25519PrivateKey = BUNDLE_SIGNER,
+    bundle_name: str | None = "default",
+    history: tuple[tuple[int, int], ...] = (),
+    warnings: tuple[str, ...] = (),
+    input_kind: str | None = None,
 ) -> dict:
-    files = files if files is not None else DEFAULT_FILES
+    """One decision vector, as the manifest lists it (the bundle by its name)."""
+    want: dict[str, Any] = {
+        "accepted": expected[0],
+        "reason": expected[1],
+        "warnings": list(warnings),
+    }
+    if input_kind is not None:
+        want["input_kind"] = input_kind
     return {
+        "kind": "decision",
         "description": description,
         "input": input_text,
-        "snapshot": files.snapshot.hex(),
-        "heartbeat": files.heartbeat.hex() if files.heartbeat else None,
-        "profile": files.profile.hex(),
-        "pinned_key": raw_key(signer).hex(),
+        "bundle": bundle_name,
+        "pinned_key": None if bundle_name is None else raw_key(BUNDLE_SIGNER).hex(),
         "now": now,
         "benefit": benefit,
-        "expected": {"accepted": expected[0], "reason": expected[1]},
+        "history": [{"at": t, "venue": v} for t, v in history],
+        "expected": want,
     }
 
 
@@ -476,7 +491,7 @@ def _malformed_vectors() -> dict[str, dict]:
     nested = b"\x81" * 200 + b"\x00"  # 200 nested one-element arrays
     first_alpha = next(i for i, ch in enumerate(good) if i > 4 and ch.isalpha())
     odd_text = text_of(raw_good if len(raw_good) % 2 else raw_good + b"\x00")
-    claims_cbor = cbor2.dumps(cm(), canonical=True)
+    claims_cbor = cbor_check.dumps(cm())
     even_text = text_of(raw_good[: len(raw_good) // 2 * 2])
     assert claims_cbor[0] == 0xA5
     v: dict[str, tuple[str, str]] = {
@@ -540,7 +555,7 @@ def _malformed_vectors() -> dict[str, dict]:
                 cbor2.dumps(
                     cbor2.CBORTag(
                         18,
-                        [{1: -8, 4: KID_ACTIVE}, {}, cbor2.dumps(cm(), canonical=True), bytes(64)],
+                        [{1: -8, 4: KID_ACTIVE}, {}, cbor_check.dumps(cm()), bytes(64)],
                     )
                 )
             ),
@@ -598,7 +613,7 @@ def _malformed_vectors() -> dict[str, dict]:
         "claims-not-cbor": ("claims payload is not CBOR", text_of(raw_sign1(payload=b"\xff\x00"))),
         "claims-trailing": (
             "claims payload with a trailing byte",
-            text_of(raw_sign1(payload=cbor2.dumps(cm(), canonical=True) + b"\x00")),
+            text_of(raw_sign1(payload=cbor_check.dumps(cm()) + b"\x00")),
         ),
         "missing-exp": ("claims without exp (4)", text_of(raw_sign1(payload=cm(drop_top=(4,))))),
         "missing-iat": ("claims without iat (6)", text_of(raw_sign1(payload=cm(drop_top=(6,))))),
@@ -696,31 +711,23 @@ def _malformed_vectors() -> dict[str, dict]:
             text_of(raw_sign1(payload=b"\xa6\x01\x62XX" + claims_cbor[1:])),
         ),
     }
-    return {name: _vector(desc, text, expected=BAD) for name, (desc, text) in v.items()}
+    # What staff are told the input looks like (docs/verifier.md): a text with the HB1:
+    # prefix that does not read is a damaged Huicui code; the rest are named here.
+    kinds = {
+        "empty": "empty",
+        "prefix-wrong": "eu_dcc",
+        "prefix-lowercase": "not_huicui",
+        "prefix-missing": "not_huicui",
+    }
+    return {
+        name: _decision(desc, text, expected=BAD, input_kind=kinds.get(name, "damaged"))
+        for name, (desc, text) in v.items()
+    }
 
 
 def _decision_vectors() -> dict[str, dict]:
     good = make_cert()
     skew = 300
-    closed = make_files(venue={"fail_mode": "closed"})
-    ferry_venue = make_files(
-        venue={
-            "id": 601,
-            "kind": "ferry",
-            "name_zh": "北海国际客运港",
-            "name_en": "Beihai ferry port",
-            "benefits": (2,),
-        }
-    )
-    multi = make_files(
-        venue={
-            "id": 701,
-            "kind": "counter",
-            "name_zh": "市民服务中心",
-            "name_en": "Citizen service hall",
-            "benefits": (4, 9),
-        }
-    )
     stale_at = T0 + 7 * DAY
     v = {
         # refusals after a successful decode, in decision order
@@ -849,13 +856,13 @@ def _decision_vectors() -> dict[str, dict]:
             "bundle expired, venue fails closed",
             good,
             (False, "stale_bundle"),
-            {"now": stale_at, "bundle": closed},
+            {"now": stale_at, "bundle": "closed"},
         ),
         "stale-closed-malformed": (
             "malformed input wins over a stale bundle",
             "HB1:",
             BAD,
-            {"now": stale_at, "bundle": closed},
+            {"now": stale_at, "bundle": "closed"},
         ),
         # accepted
         "ok-default-benefit": ("all ten benefits, venue's benefit chosen", good, (True, "ok"), {}),
@@ -882,7 +889,7 @@ def _decision_vectors() -> dict[str, dict]:
             "bundle expired, venue fails open: accepted with a warning",
             good,
             (True, "ok"),
-            {"now": stale_at},
+            {"now": stale_at, "warnings": ("stale_bundle",)},
         ),
         "ok-directory-3": (
             "certificate from directory 3",
@@ -909,7 +916,7 @@ def _decision_vectors() -> dict[str, dict]:
             "four-character program code",
             make_cert(iss="BHAI"),
             (True, "ok"),
-            {"bundle": make_files(program="BHAI")},
+            {"bundle": "program-bhai"},
         ),
         "ok-opening-minute": (
             "scenic spot at 08:00 Shanghai exactly",
@@ -921,25 +928,25 @@ def _decision_vectors() -> dict[str, dict]:
             "ferry port, benefit chosen by venue",
             good,
             (True, "ok"),
-            {"bundle": ferry_venue},
+            {"bundle": "ferry"},
         ),
         "ok-ferry-by-code": (
             "ferry port, benefit 2 asked",
             good,
             (True, "ok"),
-            {"bundle": ferry_venue, "benefit": 2},
+            {"bundle": "ferry", "benefit": 2},
         ),
         "ok-multi-lowest": (
             "counter honoring 4 and 9: lowest held is used",
             make_cert(benefits=(9, 4)),
             (True, "ok"),
-            {"bundle": multi},
+            {"bundle": "counter"},
         ),
         "ok-multi-only-9": (
             "counter honoring 4 and 9, holder has 9",
             make_cert(benefits=(9,)),
             (True, "ok"),
-            {"bundle": multi},
+            {"bundle": "counter"},
         ),
         "ok-high-code": ("holder also has code 63", make_cert(benefits=(1, 63)), (True, "ok"), {}),
         "ok-last-second": (
@@ -949,34 +956,540 @@ def _decision_vectors() -> dict[str, dict]:
             {},
         ),
         "ok-sunday": (
-            "scenic spot on Sunday at noon",
+            "scenic spot on Sunday at noon (hours without weekdays: every day)",
             good,
             (True, "ok"),
-            {"now": T0 + 6 * DAY + 2 * 3600},
+            {"now": T0 + 6 * DAY + 2 * 3600, "bundle": "sunday"},
         ),
         "ok-bundle-clock-behind": (
             "device clock before the bundle iat: warning only",
             good,
             (True, "ok"),
-            {"now": T0 - DAY - 3600},
+            {"now": T0 - DAY - 3600, "warnings": ("clock_behind",)},
         ),
     }
+    v.update(_boundary_vectors())
     out = {}
     for name, (desc, text, expected, opts) in v.items():
-        out[name] = _vector(
+        out[name] = _decision(
             desc,
             text,
             expected=expected,
             now=opts.get("now", T0),
             benefit=opts.get("benefit"),
-            files=opts.get("bundle"),
+            bundle_name=opts.get("bundle", "default"),
+            history=opts.get("history", ()),
+            warnings=opts.get("warnings", ()),
+            input_kind="damaged" if expected == BAD else None,
         )
+    out["no-bundle"] = _decision(
+        "no bundle held: nothing is decided", good, expected=(False, "no_bundle"), bundle_name=None
+    )
     return out
 
 
-# --- bundle vectors (tests/vectors/bundle/) ------------------------------------------
+# --- named bundles ------------------------------------------------------------------
 
-BUNDLE_OUT_DIR = Path(__file__).parent / "bundle"
+
+def _with_policy(code: int, policy: Policy) -> tuple[BenefitInfo, ...]:
+    """The benefit table with benefit ``code``'s policy replaced."""
+    return tuple(
+        msgspec.structs.replace(b, policy=policy) if b.code == code else b for b in benefit_table()
+    )
+
+
+def _bundles() -> dict[str, BundleFiles]:
+    """Every file set the decision vectors use, by the name the manifest gives it."""
+    behind = make_files()
+    behind.announced = 8  # a heartbeat for v8 came, the snapshot v8 could not be fetched
+    weekday_scenic = Policy(
+        effect="free",
+        limits=(Limit(1, "day"),),
+        hours=(Hours("08:00", "18:00", (1, 2, 3, 4, 5)),),
+    )
+    return {
+        "default": DEFAULT_FILES,
+        "closed": make_files(venue={"fail_mode": "closed"}),
+        "ferry": make_files(
+            venue={
+                "id": 601,
+                "kind": "ferry",
+                "name_zh": "北海国际客运港",
+                "name_en": "Beihai ferry port",
+                "benefits": (2,),
+            }
+        ),
+        "counter": make_files(
+            venue={
+                "id": 701,
+                "kind": "counter",
+                "name_zh": "市民服务中心",
+                "name_en": "Citizen service hall",
+                "benefits": (4, 9),
+            }
+        ),
+        "hotel": make_files(
+            venue={
+                "id": 801,
+                "kind": "hotel",
+                "name_zh": "银海宾馆",
+                "name_en": "Yinhai Hotel",
+                "benefits": (5,),
+            }
+        ),
+        "honors-nothing": make_files(venue={"benefits": ()}),
+        "program-bhai": make_files(program="BHAI"),
+        "sunday": make_files(version=8, iat=T0 + 5 * DAY, exp=T0 + 12 * DAY),
+        "weekdays-only": make_files(benefits=_with_policy(1, weekday_scenic)),
+        "behind": behind,
+    }
+
+
+# --- boundaries, limits with a history, text rules, encodings, foreign codes ------------
+
+HOUR = 3600
+# T0 is Monday 10:00 in Shanghai: its local midnight is ten hours earlier.
+MIDNIGHT = T0 - 10 * HOUR
+
+
+def _boundary_vectors() -> dict[str, tuple]:
+    skew = 300
+    ok, good = (True, "ok"), make_cert()
+    active_nbf = T0 - 400 * DAY
+    return {
+        # freshness: stale from the heartbeat's exp on; clock behind once now < iat - skew
+        "ok-stale-boundary": (
+            "fail-closed venue one second before the heartbeat's exp: not stale yet",
+            good,
+            ok,
+            {"now": T0 + 6 * DAY - 1, "bundle": "closed"},
+        ),
+        "stale-closed-at-exp": (
+            "fail-closed venue at exactly the heartbeat's exp: stale from that second on",
+            good,
+            (False, "stale_bundle"),
+            {"now": T0 + 6 * DAY, "bundle": "closed"},
+        ),
+        "ok-bundle-behind": (
+            "a heartbeat announced v8, the device still holds v7 (fresh): accepted, warned",
+            good,
+            ok,
+            {"bundle": "behind", "warnings": ("bundle_behind",)},
+        ),
+        "ok-clock-at-iat-minus-skew": (
+            "device clock exactly skew seconds before the bundle iat: no warning",
+            good,
+            ok,
+            {"now": T0 - DAY - skew},
+        ),
+        "ok-clock-behind-one-second": (
+            "device clock skew + 1 s before the bundle iat: warning",
+            good,
+            ok,
+            {"now": T0 - DAY - skew - 1, "warnings": ("clock_behind",)},
+        ),
+        # certificate and key validity at the skew boundaries
+        "ok-iat-at-skew": ("iat exactly skew seconds ahead", make_cert(iat=T0 + skew), ok, {}),
+        "ok-retired-key-at-exp-plus-skew": (
+            "retired key, certificate issued exactly skew seconds after the key's exp",
+            make_cert(key=RETIRED, kid=KID_RETIRED, iat=RETIRED_UNTIL + skew),
+            ok,
+            {},
+        ),
+        "retired-key-one-second-late": (
+            "retired key, certificate issued skew + 1 s after the key's exp",
+            make_cert(key=RETIRED, kid=KID_RETIRED, iat=RETIRED_UNTIL + skew + 1),
+            (False, "unknown_key"),
+            {},
+        ),
+        "ok-key-at-nbf-minus-skew": (
+            "certificate issued exactly skew seconds before the key's nbf",
+            make_cert(iat=active_nbf - skew),
+            ok,
+            {},
+        ),
+        "key-before-nbf-past-skew": (
+            "certificate issued skew + 1 s before the key's nbf",
+            make_cert(iat=active_nbf - skew - 1),
+            (False, "unknown_key"),
+            {},
+        ),
+        "ok-largest-exp": (
+            "exp at the largest timestamp, 253402128000 (9999-12-30)",
+            make_cert(exp=hb1.MAX_TIMESTAMP),
+            ok,
+            {},
+        ),
+        # opening hours: opens <= minute < closes, ISO weekdays (1 = Monday)
+        "ok-last-open-second": (
+            "scenic spot (08:00-18:00) at 17:59:59",
+            good,
+            ok,
+            {"now": T0 + 8 * HOUR - 1},
+        ),
+        "outside-hours-closing-minute": (
+            "scenic spot (08:00-18:00) at 18:00:00: the closing minute is outside",
+            good,
+            (False, "outside_hours"),
+            {"now": T0 + 8 * HOUR},
+        ),
+        "ok-weekday-friday": (
+            "hours on weekdays 1-5, Friday 10:00",
+            good,
+            ok,
+            {"now": T0 + 4 * DAY, "bundle": "weekdays-only"},
+        ),
+        "outside-hours-saturday": (
+            "hours on weekdays 1-5 (1 = Monday), Saturday 10:00",
+            good,
+            (False, "outside_hours"),
+            {"now": T0 + 5 * DAY, "bundle": "weekdays-only"},
+        ),
+        # what a venue honors
+        "not-honored-venue-honors-nothing": (
+            "the venue honors no benefit at all",
+            good,
+            (False, "not_honored"),
+            {"bundle": "honors-nothing"},
+        ),
+        "not-honored-nothing-explicit": (
+            "asks for scenic at a venue that honors nothing",
+            good,
+            (False, "not_honored"),
+            {"bundle": "honors-nothing", "benefit": 1},
+        ),
+        # limits against the device's history of accepted uses
+        "limit-reached-day": (
+            "scenic, 1 per day: used an hour ago",
+            good,
+            (False, "limit_reached"),
+            {"history": ((T0 - HOUR, 501),)},
+        ),
+        "limit-reached-since-midnight": (
+            "scenic, 1 per day: used at 00:00:00 today (Shanghai)",
+            good,
+            (False, "limit_reached"),
+            {"history": ((MIDNIGHT, 501),)},
+        ),
+        "ok-limit-used-yesterday": (
+            "scenic, 1 per day: used at 23:59:59 yesterday (Shanghai)",
+            good,
+            ok,
+            {"history": ((MIDNIGHT - 1, 501),)},
+        ),
+        "limit-reached-default-scope": (
+            "ferry, 2 per week, scope absent (= benefit): both uses at another pier count",
+            good,
+            (False, "limit_reached"),
+            {"bundle": "ferry", "history": ((T0 - 2 * HOUR, 602), (T0 - HOUR, 602))},
+        ),
+        "ok-limit-last-week": (
+            "ferry, 2 per week: two uses on Sunday, the week before (ISO weeks start Monday)",
+            good,
+            ok,
+            {"bundle": "ferry", "history": ((MIDNIGHT - 2 * HOUR, 601), (MIDNIGHT - HOUR, 601))},
+        ),
+        "ok-limit-venue-scope-elsewhere": (
+            "hotel, 4 per month at this venue: four uses at another hotel do not count",
+            good,
+            ok,
+            {"bundle": "hotel", "history": tuple((T0 - k * HOUR, 802) for k in range(1, 5))},
+        ),
+        "limit-reached-venue-scope": (
+            "hotel, 4 per month at this venue: four uses here this month",
+            good,
+            (False, "limit_reached"),
+            {"bundle": "hotel", "history": tuple((T0 - k * HOUR, 801) for k in range(1, 5))},
+        ),
+    }
+
+
+def _sign1_bytes(
+    protected: bytes,
+    payload: bytes,
+    *,
+    tag: bytes = b"\xd2",
+    array: bytes = b"\x84",
+    protected_head: bytes | None = None,
+    unprotected: bytes = b"\xa0",
+    payload_head: bytes | None = None,
+    signature_head: bytes = b"\x58\x40",
+    key: Ed25519PrivateKey = ISSUER,
+) -> bytes:
+    """A COSE_Sign1 assembled from raw pieces, validly signed over the bstr contents: the
+    signature does not depend on how a head is written, so only the encoding rule can
+    refuse these."""
+    signature = key.sign(cose.sig_structure(protected, payload))
+
+    def head(n: int) -> bytes:
+        return cbor2.dumps(bytes(n))[: -n or None]
+
+    return b"".join(
+        (
+            tag,
+            array,
+            protected_head or head(len(protected)),
+            protected,
+            unprotected,
+            payload_head or head(len(payload)),
+            payload,
+            signature_head,
+            signature,
+        )
+    )
+
+
+def _claims_bytes(*pairs: bytes, private: bytes | None = None, count: bytes = b"\xa5") -> bytes:
+    """A claims map from raw encoded pieces (each ``key + value``), in the order given."""
+    return count + b"".join(pairs) + (private if private is not None else b"")
+
+
+def _noncanonical_vectors() -> dict[str, tuple[str, str]]:
+    c = make_claims()
+    protected = cose.protected_header(KID_ACTIVE)
+    iss = b"\x01" + cbor2.dumps(c.iss)
+    exp = b"\x04" + cbor2.dumps(c.exp)
+    iat = b"\x06" + cbor2.dumps(c.iat)
+    cti = b"\x07" + cbor2.dumps(c.cti)
+    name = b"\x01" + cbor2.dumps(c.name)
+    idl4 = b"\x02" + cbor2.dumps(c.id_last4)
+    bits = b"\x03" + cbor2.dumps(hb1.benefits_to_bits(c.benefits))
+    label = cbor2.dumps(-65537)
+
+    def private(*items: bytes, count: bytes = b"\xa3") -> bytes:
+        return label + count + b"".join(items)
+
+    canonical = _claims_bytes(iss, exp, iat, cti, private=private(name, idl4, bits))
+    assert canonical == hb1.claims_to_cbor(c)
+
+    def cert(payload: bytes, **pieces: Any) -> str:
+        return text_of(_sign1_bytes(protected, payload, **pieces))
+
+    def with_private(*items: bytes, count: bytes = b"\xa3") -> str:
+        """A certificate whose claims are canonical up to the private map's raw items."""
+        return cert(_claims_bytes(iss, exp, iat, cti, private=private(*items, count=count)))
+
+    name_bytes = c.name.encode()
+    return {
+        "noncanonical-tag-head": (
+            "tag 18 written with a one-byte argument (d8 12)",
+            cert(canonical, tag=b"\xd8\x12"),
+        ),
+        "noncanonical-array-head": (
+            "the envelope's array of 4 written 98 04",
+            cert(canonical, array=b"\x98\x04"),
+        ),
+        "noncanonical-protected-bstr-head": (
+            "the protected header's byte string head written 58 09",
+            cert(canonical, protected_head=b"\x58\x09"),
+        ),
+        "noncanonical-inside-protected": (
+            "inside the protected bstr, label 1 written 18 01",
+            text_of(_sign1_bytes(b"\xa2\x18\x01\x27\x04\x44" + KID_ACTIVE, canonical)),
+        ),
+        "noncanonical-protected-order": (
+            "protected header map {4: kid, 1: -8}: keys out of order",
+            text_of(_sign1_bytes(b"\xa2\x04\x44" + KID_ACTIVE + b"\x01\x27", canonical)),
+        ),
+        "noncanonical-unprotected-head": (
+            "empty unprotected map written b9 00 00",
+            cert(canonical, unprotected=b"\xb9\x00\x00"),
+        ),
+        "noncanonical-payload-bstr-head": (
+            "the payload's byte string head written 59 00 xx",
+            cert(canonical, payload_head=b"\x59" + len(canonical).to_bytes(2, "big")),
+        ),
+        "noncanonical-signature-head": (
+            "the signature's byte string head written 59 00 40",
+            cert(canonical, signature_head=b"\x59\x00\x40"),
+        ),
+        "noncanonical-claims-exp-8-bytes": (
+            "exp written with an 8-byte head (1b)",
+            cert(
+                _claims_bytes(
+                    iss,
+                    b"\x04\x1b" + c.exp.to_bytes(8, "big"),
+                    iat,
+                    cti,
+                    private=private(name, idl4, bits),
+                )
+            ),
+        ),
+        "noncanonical-claims-key-order": (
+            "claims map with -65537 before 1",
+            cert(_claims_bytes(private(name, idl4, bits), iss, exp, iat, cti, private=b"")),
+        ),
+        "noncanonical-duplicate-long-key": (
+            "label 1 written 01 and again 18 01 (the last value would win)",
+            cert(
+                _claims_bytes(
+                    b"\x01" + cbor2.dumps("XX"),
+                    b"\x18\x01" + cbor2.dumps(c.iss),
+                    exp,
+                    iat,
+                    cti,
+                    private=private(name, idl4, bits),
+                    count=b"\xa6",
+                )
+            ),
+        ),
+        "noncanonical-name-length-head": (
+            "the name's text head written 78 09",
+            with_private(b"\x01\x78\x09" + name_bytes, idl4, bits),
+        ),
+        "noncanonical-private-order": (
+            "private map with key 2 before key 1",
+            with_private(idl4, name, bits),
+        ),
+        "noncanonical-bits-4-bytes": (
+            "benefit bits 2046 written with a 4-byte head (1a)",
+            with_private(name, idl4, b"\x03\x1a\x00\x00\x07\xfe"),
+        ),
+        "noncanonical-directory-1-byte": (
+            "directory 3 written 18 03",
+            with_private(name, idl4, bits, b"\x04\x18\x03", count=b"\xa4"),
+        ),
+        "noncanonical-indefinite-claims": (
+            "claims map of indefinite length (bf ... ff)",
+            cert(b"\xbf" + canonical[1:] + b"\xff"),
+        ),
+    }
+
+
+def _text_vectors() -> tuple[dict[str, tuple[str, str]], dict[str, tuple]]:
+    """Printable text counted in code points, and text that is not UTF-8: (refused, accepted)."""
+    cm = claims_map
+    wide = "\U00020000"  # 𠀀, outside the BMP: two UTF-16 units, four UTF-8 bytes
+
+    def raw_name(name_bytes: bytes) -> str:
+        c = make_claims()
+        payload = (
+            b"\xa5\x01"
+            + cbor2.dumps(c.iss)
+            + b"\x04"
+            + cbor2.dumps(c.exp)
+            + b"\x06"
+            + cbor2.dumps(c.iat)
+            + b"\x07"
+            + cbor2.dumps(c.cti)
+            + cbor2.dumps(-65537)
+            + b"\xa3\x01"
+            + bytes((0x60 + len(name_bytes),))
+            + name_bytes
+            + b"\x02"
+            + cbor2.dumps(c.id_last4)
+            + b"\x03"
+            + cbor2.dumps(hb1.benefits_to_bits(c.benefits))
+        )
+        return text_of(raw_sign1(payload=payload))
+
+    def named(name: str) -> str:
+        return text_of(raw_sign1(payload=cm(private={1: name})))
+
+    refused = {
+        "name-nbsp": (
+            "name with U+00A0 NO-BREAK SPACE (category Zs)",
+            named("李\u00a0晓明"),
+        ),
+        "name-zero-width-space": (
+            "name with U+200B ZERO WIDTH SPACE (category Cf)",
+            named("李\u200b明"),
+        ),
+        "name-line-separator": (
+            "name with U+2028 LINE SEPARATOR (category Zl)",
+            named("李\u2028明"),
+        ),
+        "name-private-use": (
+            "name with U+E000, a private-use character (category Co)",
+            named("李\ue000明"),
+        ),
+        "id-nbsp": (
+            "id part with U+00A0",
+            text_of(raw_sign1(payload=cm(private={2: "1\u00a03X"}))),
+        ),
+        "name-33-wide": (
+            "name of 33 code points outside the BMP (66 UTF-16 units)",
+            named(wide * 33),
+        ),
+        "iss-fullwidth": (
+            "iss in full-width letters (not ASCII)",
+            text_of(raw_sign1(payload=cm({1: "ＢＨ"}))),
+        ),
+        "name-utf8-overlong": ("name holding the overlong UTF-8 c0 af", raw_name(b"\xc0\xaf")),
+        "name-utf8-surrogate": (
+            "name holding an encoded surrogate (ed a0 80)",
+            raw_name(b"\xed\xa0\x80"),
+        ),
+        "name-utf8-truncated": ("name ending in half a character", raw_name("李".encode()[:2])),
+    }
+    accepted = {
+        "ok-name-32-wide": (
+            "name of 32 code points outside the BMP: the maximum, counted in code points",
+            make_cert(name=wide * 32),
+            (True, "ok"),
+            {},
+        ),
+        "ok-name-combining-mark": (
+            "name with a combining accent (category Mn): printable",
+            make_cert(name="José"),
+            (True, "ok"),
+            {},
+        ),
+    }
+    return refused, accepted
+
+
+def _foreign_vectors() -> dict[str, tuple[str, str, str]]:
+    """Codes that are not Huicui certificates, and what staff are told they are."""
+    return {
+        "foreign-eu-dcc": (
+            "an EU digital COVID certificate (HC1:)",
+            "HC1:" + base45.encode(b"not a real EU certificate"),
+            "eu_dcc",
+        ),
+        "foreign-url": ("a web address", "https://www.example.cn/events?id=42", "url"),
+        "foreign-www": ("a web address without a scheme", "www.example.cn", "url"),
+        "foreign-payment-digits": (
+            "a customer's payment code: 18 digits",
+            "134567890123456789",
+            "payment_code",
+        ),
+        "foreign-wechat-pay-link": ("a WeChat Pay link", "wxp://f2f0AbCdEfGhIjKl", "payment_code"),
+        "foreign-alipay-link": (
+            "an Alipay collection code",
+            "https://qr.alipay.com/fkx19999abcdefghij",
+            "payment_code",
+        ),
+        "foreign-other-format": (
+            "a Huicui prefix of a format this verifier does not know (HB9:)",
+            "HB9:" + make_cert()[4:],
+            "other_format",
+        ),
+        "foreign-plain-text": ("plain text", "李晓明 123X", "not_huicui"),
+    }
+
+
+def _more_malformed() -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for name, (desc, text) in _noncanonical_vectors().items():
+        out[f"malformed-{name}"] = _decision(desc, text, expected=BAD, input_kind="damaged")
+    refused, accepted = _text_vectors()
+    for name, (desc, text) in refused.items():
+        out[f"malformed-{name}"] = _decision(desc, text, expected=BAD, input_kind="damaged")
+    for name, (desc, text, expected, _) in accepted.items():
+        out[name] = _decision(desc, text, expected=expected)
+    for name, (desc, text, kind) in _foreign_vectors().items():
+        out[f"malformed-{name}"] = _decision(desc, text, expected=BAD, input_kind=kind)
+    out["malformed-exp-past-largest"] = _decision(
+        "exp one second past the largest timestamp",
+        text_of(raw_sign1(payload=claims_map({4: hb1.MAX_TIMESTAMP + 1}))),
+        expected=BAD,
+        input_kind="damaged",
+    )
+    return out
+
+
+# --- catch-up vectors (kind "catch_up", files under tests/vectors/bundle/) --------------
 
 
 def history() -> list[bundle.Snapshot]:
@@ -1054,17 +1567,23 @@ def _bundle_vector(
     now: int = T0,
     venue: int = 501,
     program: str = "BH",
-    pinned: Ed25519PrivateKey = BUNDLE_SIGNER,
+    pinned: Ed25519PrivateKey | None = BUNDLE_SIGNER,
+    padded: dict[str, int] | None = None,
 ) -> dict:
-    return {
+    """One catch-up vector, as the manifest lists it."""
+    entry: dict[str, Any] = {
+        "kind": "catch_up",
         "description": description,
-        "pinned_key": raw_key(pinned).hex(),
+        "pinned_key": None if pinned is None else raw_key(pinned).hex(),
         "enrolled": {"program": program, "venue": venue},
         "held": {"snapshot": held.hex(), "profile_rev": held_profile_rev} if held else None,
         "now": now,
         "files": {name: data.hex() for name, data in sorted(files.items())},
         "expected": expected,
     }
+    if padded:
+        entry["padded"] = dict(sorted(padded.items()))
+    return entry
 
 
 def _ok(snapshot_signed: bytes, *, deltas: int, whole: bool) -> dict:
@@ -1090,9 +1609,7 @@ def _resign(signed: bytes, change: Any, signer: Ed25519PrivateKey = BUNDLE_SIGNE
     over the raw bytes it returns (so broken encodings can be signed)."""
     obj = cbor2.loads(_payload(signed))
     raw = change(obj)
-    return bundle.sign_payload(
-        raw if isinstance(raw, bytes) else cbor2.dumps(raw, canonical=True), signer
-    )
+    return bundle.sign_payload(raw if isinstance(raw, bytes) else cbor_check.dumps(raw), signer)
 
 
 def _bundle_vectors() -> dict[str, dict]:
@@ -1261,7 +1778,7 @@ def _bundle_vectors() -> dict[str, dict]:
         "other-venue-profile",
         "the profile is venue 502's, the device serves 501",
         {**published(10), P: bundle.sign(make_profile(id=502), BUNDLE_SIGNER)},
-        _refused("wrong_venue"),
+        _refused("other_venue"),
         held=_payload(s[10]),
     )
     add(
@@ -1387,14 +1904,113 @@ def _bundle_vectors() -> dict[str, dict]:
         ),
         _refused("malformed"),
     )
+    # --- first enrollment (no key pinned) and the envelope ------------------------------
+    add(
+        "first-use-takes-snapshot",
+        "no key pinned yet: the snapshot is trusted on first use of its own bundle_key",
+        published(10),
+        _ok(s[10], deltas=0, whole=True),
+        pinned=None,
+    )
+    add(
+        "first-use-bad-signature",
+        "no key pinned; the snapshot's last signature byte flipped",
+        {**published(10), snap_name(10): _flip_last(s[10])},
+        _refused("bad_signature"),
+        pinned=None,
+    )
+    add(
+        "first-use-kid-mismatch",
+        "no key pinned; the snapshot's kid is not its bundle_key's",
+        {**published(10), snap_name(10): cose.sign(_payload(s[10]), BUNDLE_SIGNER, bytes(4))},
+        _refused("malformed"),
+        pinned=None,
+    )
+    add(
+        "snapshot-names-other-key",
+        "signed by the pinned key but naming another bundle_key",
+        _single(lambda o: {**o, "bundle_key": raw_key(OTHER_BUNDLE_SIGNER)}, s[10]),
+        _refused("wrong_key"),
+    )
+    add(
+        "heartbeat-too-large",
+        "a heartbeat one byte over 64 MiB (its bytes followed by zero bytes, see padded)",
+        published(10),
+        _refused("too_large"),
+        held=_payload(s[10]),
+        padded={"heartbeat.cbor": bundle.MAX_FILE_BYTES + 1},
+    )
+    add(
+        "heartbeat-not-cose",
+        "an empty map instead of a COSE_Sign1 heartbeat",
+        {**published(10), "heartbeat.cbor": b"\xa0"},
+        _refused("malformed"),
+        held=_payload(s[10]),
+    )
+    add(
+        "older-before-other-venue",
+        "held v10, the heartbeat names v9 and the profile is another venue's: the "
+        "version is checked first",
+        {**published(9), P: bundle.sign(make_profile(id=502), BUNDLE_SIGNER)},
+        _refused("older_version"),
+        held=_payload(s[10]),
+    )
+    # --- snapshot contents every reader refuses ------------------------------------------
+    deep: Any = 0
+    for _ in range(11):
+        deep = [deep]
+    add(
+        "too-deep",
+        "an unknown top-level key nesting 11 arrays (depth 12 with the payload map)",
+        _single(lambda o: {**o, "zz_deep": deep}, s[10]),
+        _refused("malformed"),
+    )
+    add(
+        "unknown-time-zone",
+        "tz Mars/Olympus",
+        _single(lambda o: {**o, "tz": "Mars/Olympus"}, s[10]),
+        _refused("malformed"),
+    )
+    add(
+        "invalid-policy",
+        "a policy that breaks a validity rule (discount of 120 percent)",
+        _single(
+            lambda o: {
+                **o,
+                "benefits": [
+                    {**b, "policy": {**b["policy"], "effect": "discount", "percent_off": 120}}
+                    for b in o["benefits"]
+                ],
+            },
+            s[10],
+        ),
+        _refused("malformed"),
+    )
+    add(
+        "repeated-revocation",
+        "a revoked id listed twice",
+        _single(lambda o: {**o, "revoked": o["revoked"][:8] * 2}, s[10]),
+        _refused("malformed"),
+    )
+    add(
+        "snapshot-format-3",
+        "a snapshot of format 3",
+        _single(lambda o: {**o, "format": 3}, s[10]),
+        _refused("unsupported_format"),
+    )
     return v
+
+
+def _flip_last(signed: bytes) -> bytes:
+    """``signed`` with its last byte (the signature's) flipped."""
+    return signed[:-1] + bytes((signed[-1] ^ 1,))
 
 
 def _single(change: Any, snapshot_signed: bytes) -> dict[str, bytes]:
     """A snapshot changed by ``change`` and signed again, with a heartbeat naming it."""
     snap = _resign(snapshot_signed, change)
     payload = _payload(snap)
-    beat_payload = cbor2.dumps(
+    beat_payload = cbor_check.dumps(
         {
             "format": 2,
             "type": "heartbeat",
@@ -1404,7 +2020,6 @@ def _single(change: Any, snapshot_signed: bytes) -> dict[str, bytes]:
             "iat": T0 - DAY,
             "exp": T0 + 6 * DAY,
         },
-        canonical=True,
     )
     return {
         "heartbeat.cbor": bundle.sign_payload(beat_payload, BUNDLE_SIGNER),
@@ -1423,12 +2038,12 @@ def _flip_payload(signed: bytes) -> bytes:
 def _unsorted_map(o: dict) -> bytes:
     items = sorted(o.items(), key=lambda kv: cbor2.dumps(kv[0]), reverse=True)
     return bytes([0xA0 + len(items)]) + b"".join(
-        cbor2.dumps(k) + cbor2.dumps(val, canonical=True) for k, val in items
+        cbor2.dumps(k) + cbor_check.dumps(val) for k, val in items
     )
 
 
 def _long_version(o: dict) -> bytes:
-    raw = cbor2.dumps(o, canonical=True)
+    raw = cbor_check.dumps(o)
     key = cbor2.dumps("version")
     at_ = raw.index(key) + len(key)
     assert raw[at_] < 24  # a small version: one byte; write it with a 1-byte argument
@@ -1436,46 +2051,117 @@ def _long_version(o: dict) -> bytes:
 
 
 def _duplicate_version(o: dict) -> bytes:
-    raw = cbor2.dumps(o, canonical=True)
+    raw = cbor_check.dumps(o)
     assert raw[0] == 0xA0 + len(o)
     return bytes([raw[0] + 1]) + raw[1:] + cbor2.dumps("version") + cbor2.dumps(o["version"])
 
 
-def _json_files(vectors: dict[str, dict]) -> dict[str, str]:
-    return {
-        f"{name}.json": json.dumps(v, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        for name, v in sorted(vectors.items())
+# --- layers, files and the manifest -------------------------------------------------
+
+VECTOR_ROOT = Path(__file__).parent
+MANIFEST = VECTOR_ROOT / "manifest.json"
+MANIFEST_FORMAT = 2  # 2: bundles are file sets (bundle format 2), catch-up vectors
+
+
+def decision_layers(text: str) -> dict:
+    """The input's layers as far as the strict readers take it (as the EU DCC test data
+    publishes them): Base45 text, COSE bytes, its four parts, the claims."""
+    layers: dict[str, Any] = {}
+    if not text.startswith(hb1.PREFIX):
+        return layers
+    layers["base45"] = text[len(hb1.PREFIX) :]
+    try:
+        raw = base45.strict_decode(layers["base45"])
+    except base45.Base45Error:
+        return layers
+    layers["cose"] = raw.hex()
+    try:
+        sign1 = cose.strict_parse(raw)
+    except cose.CoseError:
+        return layers
+    layers.update(
+        protected=sign1.protected.hex(),
+        kid=sign1.kid.hex(),
+        payload=sign1.payload.hex(),
+        signature=sign1.signature.hex(),
+    )
+    try:
+        c = hb1.strict_claims(sign1.payload)
+    except hb1.HB1Error:
+        return layers
+    layers["claims"] = {
+        "iss": c.iss,
+        "iat": c.iat,
+        "exp": c.exp,
+        "cti": c.cti.hex(),
+        "name": c.name,
+        "id_last4": c.id_last4,
+        "benefits": list(c.benefits),
+        "directory": c.directory,
     }
+    return layers
 
 
-def build_bundle_vectors() -> dict[str, str]:
-    """File name → file text of every bundle vector, exactly as committed."""
-    return _json_files(_bundle_vectors())
+def build_all() -> tuple[dict, dict[str, str]]:
+    """The manifest and every per-vector file (path relative to tests/vectors → text)."""
+    decisions = {
+        **{f"malformed-{k}": v for k, v in _malformed_vectors().items()},
+        **_decision_vectors(),
+        **_more_malformed(),
+    }
+    bundles = {
+        name: {
+            "snapshot": files.snapshot.hex(),
+            "heartbeat": files.heartbeat.hex() if files.heartbeat is not None else None,
+            "profile": files.profile.hex(),
+            "announced": files.announced,
+        }
+        for name, files in _bundles().items()
+    }
+    entries: list[dict] = []
+    files: dict[str, str] = {}
+    for name, v in sorted(decisions.items()):
+        entries.append({"name": name, "file": f"hb1/{name}.json", **v})
+        files[f"hb1/{name}.json"] = _json({**v, "layers": decision_layers(v["input"])})
+    for name, v in sorted(_bundle_vectors().items()):
+        assert name not in decisions, name
+        entries.append({"name": name, "file": f"bundle/{name}.json", **v})
+        files[f"bundle/{name}.json"] = _json(v)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "about": "Huicui verifier test vectors; tests/vectors/README.md says how to run them.",
+        "bundles": dict(sorted(bundles.items())),
+        "vectors": sorted(entries, key=lambda e: e["name"]),
+    }
+    return manifest, files
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def build_vectors() -> dict[str, str]:
-    """File name → file text of every vector, exactly as committed."""
-    vectors = {
-        **{f"malformed-{k}": v for k, v in _malformed_vectors().items()},
-        **_decision_vectors(),
-    }
-    return _json_files(vectors)
+    """Path (relative to tests/vectors) → text of every generated file, manifest included."""
+    manifest, files = build_all()
+    return {"manifest.json": _json(manifest), **files}
 
 
-def _write(folder: Path, files: dict[str, str]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.json"):
-        if old.name not in files:
-            old.unlink()
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    print(f"wrote {len(files)} vectors to {folder}")
+def read_manifest() -> dict:
+    """The committed manifest."""
+    return json.loads(MANIFEST.read_text("utf-8"))
 
 
 def main(argv: list[str]) -> int:
-    """Write the vectors into ``tests/vectors/hb1/`` and ``tests/vectors/bundle/``."""
-    _write(OUT_DIR, build_vectors())
-    _write(BUNDLE_OUT_DIR, build_bundle_vectors())
+    """Write the manifest and the vector files (replacing stale ones)."""
+    files = build_vectors()
+    for folder in ("hb1", "bundle"):
+        (VECTOR_ROOT / folder).mkdir(parents=True, exist_ok=True)
+        for old in (VECTOR_ROOT / folder).glob("*.json"):
+            if f"{folder}/{old.name}" not in files:
+                old.unlink()
+    for name, text in files.items():
+        (VECTOR_ROOT / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(files)} files to {VECTOR_ROOT}")
     return 0
 
 

@@ -43,3 +43,18 @@ async def test_a_batch_of_many_certificates_maps_each_to_its_membership(client, 
     expected = {m["cti"]: m["membership_id"] for m in members} | {unknown: None}
     assert len(rows) == 7
     assert all(row["membership_id"] == expected[row["certificate_id"]] for row in rows)
+
+
+async def test_a_batch_of_only_unknown_cards_still_names_the_venues_partner(client, tokens):
+    from huicui.sync.tables import Redemption
+
+    v = await venue(client, tokens)
+    e = await device(client, tokens, v["id"])
+    now = int(time.time())
+    batch = [record(f"00112233445566{n:02x}", v["id"], now - n, decision="refuse",
+                    reason="unknown_key") for n in range(3)]
+    r = await client.post("/api/v1/redemptions/sync", headers=bearer(e["token"]),
+                          json={"records": batch})
+    assert r.json() == {"received": 3, "new": 3, "known": 0}
+    rows = await Redemption.select(Redemption.partner, Redemption.membership_id)
+    assert rows == [{"partner": v["partner_id"], "membership_id": None}] * 3

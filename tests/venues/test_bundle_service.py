@@ -116,6 +116,31 @@ async def test_heartbeat_etag_gives_304_and_nothing_changes_for_unrelated_edits(
     assert r.status_code == 304
 
 
+async def test_a_known_device_polls_the_heartbeat_without_the_device_tables(client, tokens, app):
+    # The poll path authenticates with huicui.venues.devices.device_principal: a device
+    # whose token this process knows is answered from memory, so thousands of devices
+    # polling every minute do not each cost a database read.
+    from piccolo.engine.finder import engine_finder
+
+    v = await venue(client, tokens)
+    h = bearer((await device(client, tokens, v["id"]))["token"])
+    first = await client.get("/api/v1/bundle/heartbeat.cbor", headers=h)
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    app.state.ctx.device_tokens.clock = lambda: 0.0  # no counter read falls due meanwhile
+    engine = engine_finder()
+    await engine.run_ddl('ALTER TABLE "device" RENAME TO "device_away"')
+    await engine.run_ddl('ALTER TABLE "device_generation" RENAME TO "device_generation_away"')
+    try:
+        again = await client.get("/api/v1/bundle/heartbeat.cbor", headers=h)
+        assert again.status_code == 200 and again.content == first.content
+        r = await client.get("/api/v1/bundle", headers={**h, "If-None-Match": etag})
+        assert r.status_code == 304
+    finally:
+        await engine.run_ddl('ALTER TABLE "device_away" RENAME TO "device"')
+        await engine.run_ddl('ALTER TABLE "device_generation_away" RENAME TO "device_generation"')
+
+
 async def test_venue_change_gives_a_new_profile_under_the_same_version(client, tokens, app):
     pinned = await _pinned(app)
     v = await venue(client, tokens)

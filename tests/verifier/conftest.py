@@ -17,6 +17,12 @@ def gen():
 
 
 @pytest.fixture
+def scenic(gen):
+    """The default vector bundle (the scenic spot's south gate): snapshot, profile, heartbeat."""
+    return gen.make_bundle()
+
+
+@pytest.fixture
 def home(tmp_path: Path) -> Path:
     """A fresh verifier home folder."""
     path = tmp_path / "verifier-home"

@@ -1,7 +1,8 @@
 """Bundle format 2: the four signed files, the device view, deltas on big lists.
 
-Every refusal of the reading rules is also a published vector (tests/vectors/bundle/,
-run by test_bundle_vectors.py); these tests pin the Python API around them."""
+Every refusal of the reading rules is also a published catch-up vector
+(tests/vectors/manifest.json, run by test_vectors.py); these tests pin the Python API
+around them."""
 
 import hashlib
 import random
@@ -10,7 +11,7 @@ import cbor2
 import msgspec
 import pytest
 from huicui_verifier import bundle as B
-from huicui_verifier import cose, delta
+from huicui_verifier import cbor_check, cose, delta
 from huicui_verifier.revocations import RevocationSet, pack, splice
 
 
@@ -112,7 +113,7 @@ def test_other_program_and_venue_are_refused_by_name(gen):
     files = gen.make_files(venue={"id": 502})
     with pytest.raises(B.BundleError) as err:
         B.open_bundle(files.snapshot, files.heartbeat, files.profile, pinned_key=pinned, venue=501)
-    assert err.value.code == "wrong_venue"
+    assert err.value.code == "other_venue"
 
 
 def test_fingerprint_format():
@@ -227,7 +228,7 @@ def test_byte_fields_given_as_text_are_malformed(gen, kind, field):
     signed = getattr(gen.make_files(), kind)
     obj = cbor2.loads(cose.parse(signed).payload)
     obj[field] = base64.b64encode(obj[field]).decode()
-    forged = B.sign_payload(cbor2.dumps(obj, canonical=True), gen.BUNDLE_SIGNER)
+    forged = B.sign_payload(cbor_check.dumps(obj), gen.BUNDLE_SIGNER)
     with pytest.raises(B.BundleError) as err:
         B.open_file(forged, kind, pinned_key=gen.raw_key(gen.BUNDLE_SIGNER))
     assert err.value.code == "malformed" and field in err.value.detail

@@ -165,7 +165,7 @@ def test_load_requires_pinned_key_or_fingerprint(capsys, home, live, gen, tmp_pa
     elsewhere = live.files(version=9, venue={"id": 302}).write(tmp_path / "elsewhere")
     (elsewhere / "profile" / "302.cbor").rename(elsewhere / "profile" / "301.cbor")
     code, _, err = run(capsys, home, "load", str(elsewhere))
-    assert code == 2 and "wrong_venue" in err
+    assert code == 2 and "other_venue" in err
 
 
 def test_console_script_runs(live, enrolled_home):

@@ -27,11 +27,6 @@ def no_history(cti, benefit):
     return []
 
 
-@pytest.fixture
-def scenic(gen):
-    return gen.make_bundle()
-
-
 def run(gen, text, bundle, *, now=None, benefit=None, history=no_history):
     return decide(
         text,

@@ -31,10 +31,10 @@ def test_bundle_worked_example_is_current(gen):
 
 
 def test_bundle_doc_names_every_refusal():
-    from huicui_verifier.reasons import BUNDLE_ERRORS
+    from huicui_verifier.reasons import BUNDLE_REFUSALS
 
     text = (DOCS / "bundle.md").read_text("utf-8")
-    for code in BUNDLE_ERRORS:
+    for code in BUNDLE_REFUSALS:
         assert f"| `{code}` |" in text, code
 
 

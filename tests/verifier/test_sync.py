@@ -581,3 +581,42 @@ def test_first_enrollment_after_offline_use_elsewhere_needs_discard(
     assert main([*args, "--discard-pending"]) == 0
     with h.open_log() as log:
         assert log.quarantined_count() == 2 and log.count() == 2
+
+
+# --- the enrolled venue and the device's freshness (issue 13: security 6, item 11) -------
+
+def test_sync_refuses_a_bundle_for_another_venue(server, home, gen, live):
+    device = DeviceHome(home)
+    enroll(device, server.url, TOKEN, expected_fingerprint=None, now=gen.at(live.now))
+    server.publish(live.files(version=8, venue=BUS_5))  # another venue's profile served
+    with pytest.raises(SyncError) as err:
+        sync(device, now=gen.at(live.now))
+    assert err.value.code == "other_venue"
+    held = device.held_bundle(gen.at(live.now))
+    assert held.venue.id == 301 and held.version == 7
+
+
+def test_status_after_enrollment_says_just_checked_not_the_bundles_age(
+    server,
+    home,
+    gen,
+    live,
+    capsys,
+):
+    # The live bundle was issued a day before "now": its age is not the device's freshness.
+    assert _cli(capsys, home, "enroll", "--server", server.url, "--token", TOKEN)[0] == 0
+    code, out, _ = _cli(capsys, home, "status")
+    assert code == 0
+    assert "上次与服务器同步 Last checked with the service: 刚刚 / just now" in out
+    assert "小时前" not in out and "hours ago" not in out
+    assert "有效期至 Valid until:" in out
+    assert "3路公交 / Bus line 3 (venue 301)" in out
+
+
+
+def _cli(capsys, home, *args):
+    from huicui_verifier.cli import main
+
+    code = main(["--home", str(home), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err

@@ -1,76 +1,136 @@
-"""Every committed vector decides as it says, and the committed files are exactly what
-``tests/vectors/generate.py`` writes (so they cannot drift from the code)."""
+"""Every vector in ``tests/vectors/manifest.json`` gives its expected outcome, run from the
+manifest alone (as the JavaScript verifier runs it), and the committed files are exactly
+what ``tests/vectors/generate.py`` writes (so they cannot drift from the code)."""
 
 import json
 from pathlib import Path
 
 import pytest
+from huicui_test_support import vectors_kit
+from huicui_test_support.bundle_vectors import run_vector
 from huicui_verifier import bundle as B
+from huicui_verifier import reasons
 from huicui_verifier.decide import decide
 
-VECTOR_DIR = Path(__file__).resolve().parent.parent / "vectors" / "hb1"
-FILES = sorted(VECTOR_DIR.glob("*.json"))
+kit = vectors_kit()
+VECTOR_ROOT = Path(__file__).resolve().parent.parent / "vectors"
+MANIFEST = kit.read_manifest()
+VECTORS = MANIFEST["vectors"]
+DECISIONS = [v for v in VECTORS if v["kind"] == "decision"]
+CATCH_UPS = [v for v in VECTORS if v["kind"] == "catch_up"]
 
 
-def test_there_are_enough_vectors():
-    vectors = [json.loads(f.read_text("utf-8")) for f in FILES]
-    negative = [v for v in vectors if not v["expected"]["accepted"]]
-    assert len(vectors) >= 60
-    assert len(negative) >= 40
-    reasons = {v["expected"]["reason"] for v in vectors}
-    assert reasons >= {
-        "ok",
-        "malformed",
-        "unknown_key",
-        "key_compromised",
-        "bad_signature",
-        "not_yet_valid",
-        "expired",
-        "revoked",
-        "benefit_not_held",
-        "not_honored",
-        "outside_hours",
-        "stale_bundle",
-    }
+def test_the_manifest_is_format_2_and_every_vector_has_a_known_kind():
+    assert MANIFEST["format"] == 2
+    assert {v["kind"] for v in VECTORS} == {"decision", "catch_up"}
+    assert [v["name"] for v in VECTORS] == sorted(v["name"] for v in VECTORS)
+    for files in MANIFEST["bundles"].values():
+        assert set(files) == {"snapshot", "heartbeat", "profile", "announced"}
 
 
-@pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
-def test_vector(path, gen):
-    v = json.loads(path.read_text("utf-8"))
+def _held_bundle(v: dict) -> B.Bundle | None:
+    """The vector's file set (snapshot, heartbeat, profile) as the device holds it."""
+    if v["bundle"] is None:
+        return None
+    files = MANIFEST["bundles"][v["bundle"]]
+    return B.open_bundle(
+        bytes.fromhex(files["snapshot"]),
+        bytes.fromhex(files["heartbeat"]) if files["heartbeat"] is not None else None,
+        bytes.fromhex(files["profile"]),
+        pinned_key=bytes.fromhex(v["pinned_key"]),
+        latest_version=files["announced"],
+    )
+
+
+@pytest.mark.parametrize("v", DECISIONS, ids=[v["name"] for v in DECISIONS])
+def test_decision_vector(v, gen):
     assert set(v) == {
+        "name",
+        "file",
+        "kind",
         "description",
         "input",
-        "snapshot",
-        "heartbeat",
-        "profile",
+        "bundle",
         "pinned_key",
         "now",
         "benefit",
+        "history",
         "expected",
     }
     now = gen.at(v["now"])
-    bundle = B.open_bundle(
-        bytes.fromhex(v["snapshot"]),
-        bytes.fromhex(v["heartbeat"]) if v["heartbeat"] else None,
-        bytes.fromhex(v["profile"]),
-        pinned_key=bytes.fromhex(v["pinned_key"]),
-    )
+    history = [(h["at"], h["venue"]) for h in v["history"]]
     d = decide(
         v["input"],
-        bundle=bundle,
+        bundle=_held_bundle(v),
         benefit=v["benefit"],
         now=now,
-        history_lookup=lambda cti, code: [],
+        history_lookup=lambda cti, code: history,
     )
-    assert {"accepted": d.accepted, "reason": d.reason} == v["expected"], (
-        v["description"],
-        d.detail_en,
+    got = {
+        "accepted": d.accepted,
+        "reason": d.reason,
+        "warnings": [w.code for w in d.warnings],
+    }
+    if "input_kind" in v["expected"]:
+        got["input_kind"] = d.input_kind
+    assert got == v["expected"], (v["description"], d.detail_en)
+
+
+@pytest.mark.parametrize("v", CATCH_UPS, ids=[v["name"] for v in CATCH_UPS])
+def test_catch_up_vector(v, gen):
+    assert set(v) - {"padded"} == {
+        "name",
+        "file",
+        "kind",
+        "description",
+        "pinned_key",
+        "enrolled",
+        "held",
+        "now",
+        "files",
+        "expected",
+    }
+    got = run_vector(v, gen)
+    expected = v["expected"]
+    assert {k: got.get(k) for k in expected} == expected, v["description"]
+
+
+def test_the_vectors_cover_every_reason_and_refusal():
+    decided = {v["expected"]["reason"] for v in DECISIONS}
+    assert decided == set(reasons.REASONS), "a decision reason without a vector"
+    refused = {v["expected"].get("error") for v in CATCH_UPS} - {None}
+    assert refused == set(reasons.BUNDLE_REFUSALS), "a bundle refusal without a vector"
+    assert sum(v["expected"]["outcome"] == "ok" for v in CATCH_UPS) >= 6
+    kinds = {v["expected"].get("input_kind") for v in DECISIONS} - {None}
+    assert kinds == set(reasons.INPUTS)
+    warned = {w for v in DECISIONS for w in v["expected"]["warnings"]}
+    assert warned == set(reasons.WARNINGS)
+    negative = [v for v in DECISIONS if not v["expected"]["accepted"]]
+    assert len(DECISIONS) >= 150 and len(negative) >= 110
+    assert all(
+        v["expected"]["input_kind"] for v in negative if v["expected"]["reason"] == "malformed"
     )
+
+
+def test_every_vector_file_is_its_manifest_entry_with_layers():
+    for v in VECTORS:
+        on_disk = json.loads((VECTOR_ROOT / v["file"]).read_text("utf-8"))
+        layers = on_disk.pop("layers", None)
+        assert {"name": v["name"], "file": v["file"], **on_disk} == v
+        assert (layers is None) == (v["kind"] == "catch_up")
+        if v["kind"] == "decision" and v["expected"]["accepted"]:
+            # An accepted certificate's layers go all the way down, and agree.
+            assert v["input"] == "HB1:" + layers["base45"]
+            assert layers["payload"] in layers["cose"] and layers["claims"]["iss"]
 
 
 def test_committed_vectors_match_the_generator(gen):
     expected = gen.build_vectors()
-    on_disk = {f.name: f.read_text("utf-8") for f in FILES}
+    on_disk = {
+        str(f.relative_to(VECTOR_ROOT)): f.read_text("utf-8")
+        for pattern in ("manifest.json", "hb1/*.json", "bundle/*.json")
+        for f in VECTOR_ROOT.glob(pattern)
+    }
     assert sorted(on_disk) == sorted(expected), "run: python tests/vectors/generate.py"
     for name, text in expected.items():
         assert on_disk[name] == text, f"{name} is stale; run: python tests/vectors/generate.py"

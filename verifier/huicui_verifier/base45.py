@@ -8,6 +8,8 @@ error that says which rule was broken, so the gate can show a precise refusal.
 
 from __future__ import annotations
 
+__all__ = ["ALPHABET", "Base45Error", "decode", "encode", "fast_decode", "strict_decode"]
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 
@@ -43,11 +45,11 @@ def decode(text: str) -> bytes:
     leaves one character over) or ``value_too_large`` (a triplet above 65535 or a final
     pair above 255).
     """
-    out = try_decode(text)
+    out = fast_decode(text)
     if out is not None:
         return out
-    # Anything the fast path does not take is read again, slowly, to name the broken rule.
-    return _decode_strict(text)
+    # Anything the fast reader does not take is read again, slowly, to name the broken rule.
+    return strict_decode(text)
 
 
 # Byte value -> Base45 digit value; 255 marks a byte outside the alphabet.
@@ -57,12 +59,12 @@ _MASKS: dict[int, int] = {}
 _MASKS_KEPT = 512
 
 
-def try_decode(text: str) -> bytes | None:
+def fast_decode(text: str) -> bytes | None:
     """Decode valid Base45 text at C speed, or return None when :func:`decode` must judge it.
 
     Returns exactly what :func:`decode` returns for every text it accepts, and None for
-    all else (a wrong character, a dangling one, a value too large) so that the strict
-    reading can name the broken rule.
+    all else (a wrong character, a dangling one, a value too large) so that
+    :func:`strict_decode` can name the broken rule.
     """
     if type(text) is not str or len(text) % 3 == 1 or not text.isascii():
         return None
@@ -98,8 +100,10 @@ def try_decode(text: str) -> bytes | None:
     return bytes(out)
 
 
-def _decode_strict(text: str) -> bytes:
+def strict_decode(text: str) -> bytes:
     """The reference reading, character by character; raises for any broken rule."""
+    if not isinstance(text, str):
+        raise Base45Error("bad_character", "input is not text")
     if len(text) % 3 == 1:
         raise Base45Error("dangling_character", f"length {len(text)} leaves one character over")
     values: list[int] = []

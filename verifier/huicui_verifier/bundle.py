@@ -28,7 +28,52 @@ from . import cbor_check, cose
 from .clock import PROGRAM_TZ, zone
 from .hb1 import MAX_TIMESTAMP
 from .policy import BenefitInfo
-from .revocations import ID_LENGTH, RevocationSet, check_packed
+from .revocations import RevocationSet, check_packed
+
+__all__ = [
+    "DEFAULT_SKEW",
+    "FIXED_FIELDS",
+    "FORMAT",
+    "HASH_LENGTH",
+    "KINDS",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MEDIA_TYPE",
+    "Bundle",
+    "BundleError",
+    "Changes",
+    "Delta",
+    "Heartbeat",
+    "KeyEntry",
+    "Kind",
+    "LocalizedName",
+    "Opened",
+    "Payload",
+    "Snapshot",
+    "StaticCard",
+    "VenueProfile",
+    "assemble",
+    "bundle_kid",
+    "check_enrolled",
+    "content_hash",
+    "decode_map",
+    "delta_problems",
+    "encode",
+    "fingerprint",
+    "from_map",
+    "heartbeat_problems",
+    "normalize_fingerprint",
+    "open_bundle",
+    "open_file",
+    "problems",
+    "profile_problems",
+    "raw_public_key",
+    "sign",
+    "sign_payload",
+    "signed_payload",
+    "snapshot_problems",
+    "to_map",
+]
 
 FORMAT = 2
 MEDIA_TYPE = "application/cbor"
@@ -333,6 +378,15 @@ def _has_float(value: Any) -> bool:
     return False
 
 
+def signed_payload(data: bytes) -> bytes:
+    """The payload bytes of a signed file, its signature not checked: for a publisher
+    reading back the files it wrote itself. Raises :class:`BundleError` (``malformed``)."""
+    try:
+        return cose.parse(data).payload
+    except cose.CoseError as exc:
+        raise BundleError("malformed", str(exc)) from None
+
+
 def decode_map(payload_bytes: bytes) -> dict:
     """The payload as a plain map; refuses non-CBOR and non-deterministic encodings."""
     try:
@@ -400,7 +454,7 @@ def open_file(data: bytes, kind: Kind, *, pinned_key: bytes | None) -> Opened:
     if len(data) > MAX_FILE_BYTES:
         raise BundleError("too_large", f"{len(data)} bytes exceed {MAX_FILE_BYTES}")
     try:
-        sign1 = cose.parse(data, max_depth=2)
+        sign1 = cose.parse(data)
     except cose.CoseError as exc:
         raise BundleError("malformed", str(exc)) from None
     if pinned_key is None:
@@ -547,30 +601,39 @@ def open_bundle(
     pinned_key: bytes,
     program: str | None = None,
     venue: int | None = None,
+    latest_version: int | None = None,
 ) -> Bundle:
     """Verify three signed files (snapshot, heartbeat, profile) and assemble them.
 
     ``program`` and ``venue`` are what the device was enrolled for: data for another is
-    refused (``wrong_program``, ``wrong_venue``). Used by the vectors and by devices that
-    load files carried on a stick.
+    refused (``wrong_program``, ``other_venue``). ``latest_version`` is a newer version a
+    later heartbeat announced that the device could not reach (it then warns
+    ``bundle_behind``). Used by the vectors and by devices that load files carried on a
+    stick.
     """
     snap = open_file(snapshot, "snapshot", pinned_key=pinned_key)
     prof = open_file(profile, "profile", pinned_key=pinned_key).payload
     beat = open_file(heartbeat, "heartbeat", pinned_key=pinned_key).payload if heartbeat else None
     check_enrolled(snap.payload, program=program)
     check_enrolled(prof, program=program, venue=venue)
-    return assemble(snap.payload, content_hash(snap.payload_bytes), prof, beat)
+    return assemble(
+        snap.payload,
+        content_hash(snap.payload_bytes),
+        prof,
+        beat,
+        latest_version=latest_version,
+    )
 
 
 def check_enrolled(payload: Any, *, program: str | None, venue: int | None = None) -> None:
-    """Refuse data for another program (``wrong_program``) or venue (``wrong_venue``)."""
+    """Refuse data for another program (``wrong_program``) or venue (``other_venue``)."""
     if program is not None and payload.program != program:
         raise BundleError(
             "wrong_program", f"this device serves program {program!r}, not {payload.program!r}"
         )
     if venue is not None and isinstance(payload, VenueProfile) and payload.id != venue:
         raise BundleError(
-            "wrong_venue", f"this device serves venue {venue}, not venue {payload.id}"
+            "other_venue", f"this device serves venue {venue}, not venue {payload.id}"
         )
 
 
@@ -583,25 +646,3 @@ def _public_keys(keys: tuple[KeyEntry, ...]) -> dict[bytes, Ed25519PublicKey]:
             out[key.pub] = Ed25519PublicKey.from_public_bytes(key.pub)
     return out
 
-
-__all__ = [
-    "FORMAT",
-    "ID_LENGTH",
-    "KINDS",
-    "Bundle",
-    "BundleError",
-    "Changes",
-    "Delta",
-    "Heartbeat",
-    "KeyEntry",
-    "LocalizedName",
-    "Snapshot",
-    "VenueProfile",
-    "assemble",
-    "check_enrolled",
-    "content_hash",
-    "fingerprint",
-    "open_bundle",
-    "open_file",
-    "sign",
-]

@@ -35,6 +35,19 @@ from .clock import require_aware
 from .delta import apply
 from .revocations import RevocationSet
 
+__all__ = [
+    "HEARTBEAT",
+    "CatchUp",
+    "DirectorySource",
+    "Fetched",
+    "Held",
+    "Source",
+    "catch_up",
+    "delta_name",
+    "profile_name",
+    "snapshot_name",
+]
+
 HEARTBEAT = "heartbeat.cbor"
 
 
@@ -261,7 +274,7 @@ def _unverified_hash(data: bytes) -> bytes:
     from .bundle import decode_map, from_map
 
     try:
-        sign1 = cose.parse(data, max_depth=2)
+        sign1 = cose.parse(data)
     except cose.CoseError as exc:
         raise BundleError("malformed", str(exc)) from None
     return from_map(decode_map(sign1.payload), "heartbeat").hash

@@ -23,15 +23,14 @@ from .decide import Decision
 from .device import DeviceHome
 from .gate import check_and_record, resolve_benefit
 from .image import ImageError, read_qr
-from .reasons import BUNDLE_ERRORS, REASONS, WARNINGS
-from .render import decision_line, decision_lines
+from .reasons import BUNDLE_REFUSALS, REASONS, WARNINGS
+from .render import age_text, decision_line, decision_lines, pair
 from .sync import (
     PendingRecordsError,
     SyncError,
     enroll_device,
-    first_catch_up,
+    enroll_from_files,
     source_for,
-    start_over,
     sync,
 )
 
@@ -49,8 +48,10 @@ EPILOG = """\
 示例 / examples:
   首次登记设备（令牌与指纹由办公室提供）/ enroll once (the office gives token and fingerprint):
     huicui-verify enroll --server https://huicui.example.cn --token DEV-TOKEN --fingerprint 1A2B-...
-  无网络设备从U盘加载核验数据 / a device that is never online loads the files from a stick:
+  无网络设备从U盘登记并加载核验数据 / a device that is never online enrolls from a stick:
     huicui-verify load /media/usb/bundle --venue 12 --pin-fingerprint 1A2B-...
+  之后每次更新 / and takes each newer publication the same way:
+    huicui-verify load /media/usb/bundle
   核验一个二维码 / check one code:
     huicui-verify check --text 'HB1:...' --benefit scenic
     huicui-verify check --image photo.jpg --json
@@ -82,9 +83,50 @@ def _held(home: DeviceHome) -> Bundle | None:
     return home.held_bundle(_now())
 
 
-def _bundle_err(exc: BundleError | SyncError, what_zh: str, what_en: str) -> int:
-    zh, en = BUNDLE_ERRORS.get(exc.code, (exc.code, exc.code))
-    return _err(f"{what_zh}：{zh}（{exc.code}）", f"{what_en}: {en} ({exc.code}): {exc.detail}")
+def _bundle_err(
+    exc: BundleError | SyncError,
+    what_zh: str = "核验数据被拒绝",
+    hint_zh: str = "",
+    hint_en: str = "",
+) -> int:
+    """A refused bundle: the reason from the shared table (zh first), then the detail."""
+    zh, en = BUNDLE_REFUSALS.get(exc.code, ("核验数据无效", "invalid bundle"))
+    return _err(f"{what_zh}：{zh}（{exc.code}）{hint_zh}", f"{en}: {exc.detail}{hint_en}")
+
+
+def _pending_err(exc: PendingRecordsError) -> int:
+    return _err(
+        f"本设备还有 {exc.count} 条原场所的记录未上传，已拒绝重新登记（未作任何改动）。"
+        "请先联网运行 huicui-verify sync；确实无法上传时加 --discard-pending，"
+        "这些记录将转入隔离区保存（不会删除）",
+        f"{exc.count} records of the previous venue are not uploaded ({exc.why}); "
+        "nothing was changed. Run huicui-verify sync first, or add --discard-pending "
+        "to set them aside in quarantine (they are kept, never deleted)",
+    )
+
+
+def _venue_text(bundle: Bundle) -> str:
+    venue = bundle.venue
+    return f"{pair(venue.name_zh, venue.name_en)} (venue {venue.id})"
+
+
+def _print_enrollment(enrolled, fingerprint_given: bool) -> None:
+    bundle = enrolled.bundle
+    if enrolled.foreign_pending:
+        print(
+            f"原场所待上传记录 Pending records of the previous venue: {enrolled.foreign_pending}"
+            f"（已上传 uploaded {enrolled.uploaded}，已隔离 quarantined {enrolled.quarantined}）"
+        )
+    print(f"已登记 Enrolled: {_venue_text(bundle)}, bundle v{bundle.version}")
+    print(f"核验数据签名密钥指纹 Bundle key fingerprint: {bundle.fingerprint}")
+    if fingerprint_given:
+        print("指纹与办公室提供的一致 / Fingerprint matches the one the office gave.")
+    else:
+        print("请与办公室显示的指纹逐字核对；不一致请立即停止使用并联系办公室。")
+        print(
+            "Compare it, character by character, with the fingerprint the office shows; "
+            "if it differs, stop and call the office."
+        )
 
 
 # --- enroll -------------------------------------------------------------------------
@@ -107,40 +149,14 @@ def _cmd_enroll(args: argparse.Namespace) -> int:
             discard_pending=args.discard_pending,
         )
     except PendingRecordsError as exc:
-        return _err(
-            f"本设备还有 {exc.count} 条原场所的记录未上传，已拒绝重新登记（未作任何改动）。"
-            "请先联网运行 huicui-verify sync；确实无法上传时加 --discard-pending，"
-            "这些记录将转入隔离区保存（不会删除）",
-            f"{exc.count} records of the previous venue are not uploaded ({exc.why}); "
-            "nothing was changed. Run huicui-verify sync first, or add --discard-pending "
-            "to set them aside in quarantine (they are kept, never deleted)",
-        )
+        return _pending_err(exc)
     except SyncError as exc:
-        if exc.code in BUNDLE_ERRORS:
-            return _bundle_err(exc, "登记失败", "enrollment failed")
+        if exc.code in BUNDLE_REFUSALS:
+            return _bundle_err(exc, "登记失败")
         return _err(f"登记失败（{exc.code}）", f"enrollment failed: {exc.detail}")
     except BundleError as exc:
-        return _bundle_err(exc, "核验数据无效", "bundle refused")
-    bundle = enrolled.bundle
-    if enrolled.foreign_pending:
-        print(
-            f"原场所待上传记录 Pending records of the previous venue: {enrolled.foreign_pending}"
-            f"（已上传 uploaded {enrolled.uploaded}，已隔离 quarantined {enrolled.quarantined}）"
-        )
-    venue = bundle.venue
-    print(
-        f"已登记 Enrolled: {venue.name_zh} / {venue.name_en} (venue {venue.id}), "
-        f"bundle v{bundle.version}"
-    )
-    print(f"核验数据签名密钥指纹 Bundle key fingerprint: {bundle.fingerprint}")
-    if args.fingerprint:
-        print("指纹与办公室提供的一致 / Fingerprint matches the one the office gave.")
-    else:
-        print("请与办公室显示的指纹逐字核对；不一致请立即停止使用并联系办公室。")
-        print(
-            "Compare it, character by character, with the fingerprint the office shows; "
-            "if it differs, stop and call the office."
-        )
+        return _bundle_err(exc)
+    _print_enrollment(enrolled, bool(args.fingerprint))
     return EXIT_OK
 
 
@@ -186,47 +202,62 @@ def add_enroll(sub: argparse._SubParsersAction) -> None:
 def _cmd_load(args: argparse.Namespace) -> int:
     home = _home(args)
     state = home.state()
-    source = source_for(args.source)
     try:
-        if home.pinned_key is None:
+        now = _now()
+        if home.pinned_key is None or args.force:
+            # Enrollment from the files: the first one, or a move to another venue.
             if not (args.pin_fingerprint and args.venue is not None):
                 return _err(
-                    "本设备未登记：请加 --pin-fingerprint 指纹 和 --venue 场所编号",
-                    "device not enrolled: give --pin-fingerprint FP and --venue ID",
+                    "登记设备须给出办公室提供的密钥指纹和场所编号："
+                    "--pin-fingerprint 指纹 --venue 场所编号",
+                    "enrolling from the files needs the fingerprint the office gave and the "
+                    "venue: --pin-fingerprint FP --venue ID",
                 )
-            caught, bundle = first_catch_up(
-                source,
-                profile_name(args.venue),
+            enrolled = enroll_from_files(
+                home,
+                args.source,
+                args.venue,
                 expected_fingerprint=args.pin_fingerprint,
-                now=_now(),
-                venue=args.venue,
+                now=now,
+                discard_pending=args.discard_pending,
             )
-            start_over(home, caught, source=args.source, profile_name=profile_name(args.venue))
+            _print_enrollment(enrolled, True)
+            bundle = enrolled.bundle
         else:
             venue = state.get("venue")
             caught = catch_up(
-                source,
+                source_for(args.source),
                 held=home.held(),
                 pinned_key=home.pinned_key,
                 program=state.get("program"),
                 venue=venue,
                 profile_file=profile_name(venue),
-                now=_now(),
+                now=now,
                 profile_rev=state.get("profile_rev"),
             )
-            home.save(caught)
+            home.save(caught, loaded_at=int(now.timestamp()))
             bundle = _held(home)
             assert bundle is not None
+    except PendingRecordsError as exc:
+        return _pending_err(exc)
     except SyncError as exc:
         if exc.code == "fingerprint_mismatch":
-            return _err(
-                "密钥指纹不一致，已拒绝", f"key fingerprint does not match ({exc.detail}); refused"
-            )
-        return _bundle_err(exc, "核验数据被拒绝", "bundle refused")
+            return _err("密钥指纹不一致，已拒绝", f"{exc.detail}; refused (does not match)")
+        return _bundle_err(exc)
     except BundleError as exc:
-        return _bundle_err(exc, "核验数据被拒绝", "bundle refused")
+        hint = exc.code == "other_venue"
+        return _bundle_err(
+            exc,
+            hint_zh="。换到该场所请加 --force --venue 场所编号 --pin-fingerprint 指纹 重新登记"
+            if hint
+            else "",
+            hint_en=". To move this device there, enroll again: --force --venue ID "
+            "--pin-fingerprint FP"
+            if hint
+            else "",
+        )
     print(
-        f"已加载 Loaded: v{bundle.version}, {bundle.venue.name_zh} / {bundle.venue.name_en}, "
+        f"已加载 Loaded: v{bundle.version}, {_venue_text(bundle)}, "
         f"有效期至 valid until {local_text(bundle.fresh_until, bundle.tz)}"
     )
     if bundle.is_stale(int(_now().timestamp())):
@@ -243,6 +274,14 @@ def add_load(sub: argparse._SubParsersAction) -> None:
         "必须由已固定的密钥签名。/ Read the published files (heartbeat, deltas or snapshot, "
         "venue profile) from a folder such as a USB stick, or from a static URL; they must "
         "be signed by the pinned key.",
+        epilog="示例 / examples:\n"
+        "  首次登记 / first enrollment:\n"
+        "    huicui-verify load /media/usb/bundle --venue 12 --pin-fingerprint 1A2B-...\n"
+        "  更新 / newer data:\n"
+        "    huicui-verify load /media/usb/bundle\n"
+        "  换到另一场所 / move to another venue:\n"
+        "    huicui-verify load /media/usb/bundle --venue 13 --force --pin-fingerprint 1A2B-...",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "source", help="文件夹或网址 / folder or base URL (huicui bundle publish DIR wrote it)"
@@ -250,8 +289,18 @@ def add_load(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--pin-fingerprint",
         metavar="FP",
-        help="未登记设备：固定指纹为 FP 的密钥 / "
-        "on a never-enrolled device, pin the key with this fingerprint",
+        help="登记时：办公室提供的密钥指纹 / when enrolling: the key fingerprint the office gave",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="以此文件重新登记（可换场所）/ enroll again with this file (may change venue)",
+    )
+    p.add_argument(
+        "--discard-pending",
+        action="store_true",
+        help="重新登记时原场所记录无法上传则转入隔离区（保留不删）/ when enrolling again, "
+        "quarantine records of the previous venue that cannot be uploaded (kept)",
     )
     p.add_argument(
         "--venue",
@@ -281,7 +330,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     try:
         home, bundle, benefit = _open_for_decisions(args)
     except BundleError as exc:
-        return _err(f"本机核验数据无效（{exc.code}）", f"held bundle refused: {exc.detail}")
+        return _bundle_err(exc, "本机核验数据无效")
     except ValueError as exc:
         return _err("未知权益", str(exc))
     if bundle is None:
@@ -330,7 +379,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     try:
         home, bundle, benefit = _open_for_decisions(args)
     except BundleError as exc:
-        return _err(f"本机核验数据无效（{exc.code}）", f"held bundle refused: {exc.detail}")
+        return _bundle_err(exc, "本机核验数据无效")
     except ValueError as exc:
         return _err("未知权益", str(exc))
     print("请扫码（Ctrl-D 结束）/ Scan codes (Ctrl-D to stop)", file=sys.stderr, flush=True)
@@ -387,8 +436,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     try:
         result = sync(home, now=_now())
     except SyncError as exc:
-        if exc.code in BUNDLE_ERRORS:
-            return _bundle_err(exc, "同步失败", "sync failed")
+        if exc.code in BUNDLE_REFUSALS:
+            return _bundle_err(exc, "同步失败")
         return _err(f"同步失败（{exc.code}）", f"sync failed: {exc.detail}")
     up = result.upload
     print(
@@ -413,7 +462,21 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 def add_sync(sub: argparse._SubParsersAction) -> None:
     """``sync``: upload the log, fetch a newer bundle."""
     p = sub.add_parser(
-        "sync", help="上传记录并更新核验数据 / upload records and fetch a newer bundle"
+        "sync",
+        help="上传记录并更新核验数据 / upload records and fetch a newer bundle",
+        description="联网时运行：先上传本机待上传的核验记录（可重复上传，服务器不会重复计数），"
+        "再向服务器取更新的核验数据（只接受已固定密钥签发、属于本场所、不比现有版本旧的数据）。"
+        "记录服务器回应的时间，status 与核验台显示“上次同步”。/ "
+        "Run when online: uploads the pending decisions (safe to repeat: the server never "
+        "counts one twice), then fetches a newer bundle (only one signed by the pinned "
+        "key, for this venue, not older). The time the server answered is kept and shown "
+        "as 'last checked' by status and the kiosk.",
+        epilog="示例 / examples:\n"
+        "  huicui-verify sync\n"
+        "  每 15 分钟同步（cron）/ every 15 minutes from cron:\n"
+        "    */15 * * * * huicui-verify sync\n"
+        "退出码 / exit codes: 0 完成 done, 2 未能完成（稍后重试）not finished (retry later).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.set_defaults(func=_cmd_sync)
 
@@ -447,7 +510,19 @@ def _cmd_log(args: argparse.Namespace) -> int:
 
 def add_log(sub: argparse._SubParsersAction) -> None:
     """``log``: show the latest decisions."""
-    p = sub.add_parser("log", help="查看核验日志 / show recent decisions")
+    p = sub.add_parser(
+        "log",
+        help="查看核验日志 / show recent decisions",
+        description="列出本机最近的核验结果（时间为北京时间），以及每条记录是否已上传。"
+        "无法识别的二维码只保存在本机，不上传。/ "
+        "List this device's latest decisions (Beijing time) and whether each was uploaded. "
+        "Unreadable codes stay on this device and are never uploaded.",
+        epilog="示例 / examples:\n"
+        "  huicui-verify log\n"
+        "  huicui-verify log --limit 100\n"
+        "  huicui-verify log --quarantined     # 服务器拒收的记录及原因 / refused records",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "--limit", type=int, default=20, metavar="N", help="条数 / how many (default 20)"
     )
@@ -466,7 +541,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     try:
         bundle = home.held_bundle(now)
     except BundleError as exc:
-        return _err(f"本机核验数据无效（{exc.code}）", f"held bundle refused: {exc.detail}")
+        return _bundle_err(exc, "本机核验数据无效")
     with home.open_log() as log:
         pending, total, quarantined = log.pending_count(), log.count(), log.quarantined_count()
     print(f"数据目录 Home: {home.path}")
@@ -476,22 +551,19 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(f"核验数据 Bundle: {zh} / {en}")
     else:
         snap = bundle.snapshot
-        age_h = (now_ts - bundle.checked_at) / 3600
         print(
-            f"核验数据 Bundle: v{bundle.version} · {snap.program_name.zh} / "
-            f"{snap.program_name.en} · {bundle.venue.name_zh} / {bundle.venue.name_en} "
-            f"(venue {bundle.venue.id})"
+            f"核验数据 Bundle: v{bundle.version} · "
+            f"{pair(snap.program_name.zh, snap.program_name.en)} · {_venue_text(bundle)}"
         )
-        print(
-            f"心跳 Heartbeat: {local_text(bundle.checked_at, bundle.tz)}"
-            f"（{age_h:.1f} 小时前 hours ago）"
-        )
+        print(_freshness_line(home.state(), now_ts))
+        print(f"心跳 Heartbeat: {local_text(bundle.checked_at, bundle.tz)}")
         stale = bundle.is_stale(now_ts)
         state = "已过期 EXPIRED" if stale else "有效 valid"
         print(
-            f"到期 Expires: {local_text(bundle.fresh_until, bundle.tz)} · {state} · "
+            f"有效期至 Valid until: {local_text(bundle.fresh_until, bundle.tz)} · {state} · "
             f"过期策略 fail mode: {bundle.venue.fail_mode}"
         )
+        print(f"签发 Issued: {local_text(snap.iat, bundle.tz)}")
         if bundle.behind:
             zh, en = WARNINGS["bundle_behind"]
             print(f"⚠ {zh}（v{bundle.latest_version}）/ {en} (v{bundle.latest_version})")
@@ -519,9 +591,31 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _freshness_line(state: dict, now_ts: int) -> str:
+    """When the device last heard from the service (or took a file): the freshness staff
+    can act on, rather than the age of the bundle, which starts before it is fetched."""
+    checked, loaded = state.get("checked_at"), state.get("loaded_at")
+    if checked is not None and (loaded is None or checked >= loaded):
+        zh, en = age_text(now_ts - checked)
+        return f"上次与服务器同步 Last checked with the service: {zh} / {en}"
+    if loaded is not None:
+        zh, en = age_text(now_ts - loaded)
+        return f"从文件加载 Loaded from a file: {zh} / {en}"
+    return "上次同步 Last checked: 未知 / unknown"
+
+
 def add_status(sub: argparse._SubParsersAction) -> None:
     """``status``: bundle version and age, expiry, pending uploads, clock."""
-    p = sub.add_parser("status", help="设备状态 / device status")
+    p = sub.add_parser(
+        "status",
+        help="设备状态 / device status",
+        description="显示本设备登记的场所、核验数据版本与有效期、上次与服务器同步的时间、"
+        "待上传记录数和时钟是否正确。/ Show the venue this device is enrolled at, the "
+        "bundle's version and validity, when the device last checked with the service, "
+        "pending uploads and whether the clock looks right.",
+        epilog="示例 / examples:\n  huicui-verify status",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.set_defaults(func=_cmd_status)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["PROGRAM_TZ", "last_valid_day", "local_text", "require_aware", "zone"]
+
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +28,16 @@ def zone(name: str = PROGRAM_TZ) -> tzinfo:
 def local_text(ts: int, tz: str = PROGRAM_TZ) -> str:
     """``YYYY-MM-DD HH:MM`` in the program's time zone, for staff and holders."""
     return datetime.fromtimestamp(ts, zone(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def last_valid_day(exp: int, tz: str = PROGRAM_TZ) -> str:
+    """``YYYY-MM-DD``: the last local day a certificate with this ``exp`` is valid.
+
+    ``exp`` is the exclusive end of validity, so the last valid day is the one holding
+    the second before it: an ``exp`` at local midnight (what the service issues) names
+    the day before, as the API, the printed card and the holder page all say.
+    """
+    return datetime.fromtimestamp(exp - 1, zone(tz)).strftime("%Y-%m-%d")
 
 
 def require_aware(now: datetime) -> int:

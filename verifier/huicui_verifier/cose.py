@@ -7,7 +7,7 @@ and a 64-byte signature. Anything else is refused rather than interpreted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -26,9 +26,12 @@ class CoseError(ValueError):
     """A COSE_Sign1 that is not the shape Huicui signs."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sign1:
-    """The four parts of a parsed COSE_Sign1; nothing here is verified yet."""
+class Sign1(NamedTuple):
+    """The four parts of a parsed COSE_Sign1; nothing here is verified yet.
+
+    A named tuple rather than a dataclass: the scan path builds one per code, and a tuple
+    is the cheapest object that still names its fields.
+    """
 
     protected: bytes
     kid: bytes
@@ -85,14 +88,29 @@ def sign(payload: bytes, private_key: Ed25519PrivateKey, kid: bytes) -> bytes:
     return cbor_check.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
 
 
-def parse(data: bytes, *, max_depth: int = 4) -> Sign1:
-    """Parse a tagged COSE_Sign1, raising :class:`CoseError` for anything off-shape."""
-    if max_depth >= 2:  # the exact layout nests two deep (tag, array)
-        parts = exact_parts(data)
-        if parts is not None:
-            return Sign1(*parts)
+# The accepted shape is 2 deep (tag 18, the array; the empty unprotected map adds no
+# level). Any limit of 2 or more refuses exactly the same inputs; 4 lets a deeper
+# envelope be refused for what is wrong with it rather than for its depth.
+MAX_DEPTH = 4
+PROTECTED_MAX_DEPTH = 1
+
+
+def parse(data: bytes) -> Sign1:
+    """Parse a tagged COSE_Sign1, raising :class:`CoseError` for anything off-shape.
+
+    The fast reader takes the one layout :func:`sign` writes; everything else is read by
+    :func:`strict_parse`, which names the broken rule. Both accept exactly the same input.
+    """
+    parts = fast_parse(data)
+    if parts is not None:
+        return Sign1._make(parts)
+    return strict_parse(data)
+
+
+def strict_parse(data: bytes) -> Sign1:
+    """The reference reading of a COSE_Sign1: CBOR check, then every shape rule in turn."""
     try:
-        obj = cbor_check.loads(data, max_depth=max_depth, top_tags=frozenset({COSE_SIGN1_TAG}))
+        obj = cbor_check.loads(data, max_depth=MAX_DEPTH, top_tags=frozenset({COSE_SIGN1_TAG}))
     except cbor_check.CBORCheckError as exc:
         raise CoseError(f"not CBOR: {exc}") from None
     if not isinstance(obj, cbor2.CBORTag) or obj.tag != COSE_SIGN1_TAG:
@@ -117,33 +135,45 @@ def parse(data: bytes, *, max_depth: int = 4) -> Sign1:
 
 # Tag 18, an array of four, then the protected header as Huicui writes it: a 9-byte
 # string holding {1: -8, 4: <4-byte kid>}.
-_EXACT_START = b"\xd2\x84\x49\xa2\x01\x27\x04\x44"
-_EXACT_MIN = len(_EXACT_START) + 4 + 1 + 1 + 2 + 64
+_FAST_START = b"\xd2\x84\x49\xa2\x01\x27\x04\x44"
+_FAST_MIN = len(_FAST_START) + 4 + 1 + 1 + 2 + 64
+# The payload's head by its initial byte: (bytes of length argument, smallest length it
+# may carry in the deterministic encoding).
+_BSTR_HEADS = {0x58: (1, 24), 0x59: (2, 0x100), 0x5A: (4, 0x10000), 0x5B: (8, 0x100000000)}
 
 
-def exact_parts(data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:
-    """(protected, kid, payload, signature) of a COSE_Sign1 laid out exactly as
-    :func:`sign` writes it, or None.
+def fast_parse(data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:
+    """The parts of the COSE_Sign1 in ``data`` (in :class:`Sign1`'s order, as a plain
+    tuple: this runs on every scan) if it is laid out exactly as :func:`sign` writes it,
+    or None.
 
-    Every input this accepts is one :func:`parse` accepts with the same four parts (its
-    well-formedness walk, cbor2 and header checks all pass), so it is only a shortcut;
-    anything else, hostile or merely unusual, returns None and must take :func:`parse`.
+    Every input this accepts is one :func:`strict_parse` accepts with the same four parts
+    (its well-formedness walk, cbor2 and header checks all pass), so it is only a
+    shortcut; anything else, hostile or merely unusual, returns None and must take
+    :func:`strict_parse`. ``tests/verifier/test_fast_paths.py`` holds it to that.
     """
     if (
         type(data) is not bytes
-        or len(data) < _EXACT_MIN
-        or not data.startswith(_EXACT_START)
+        or len(data) < _FAST_MIN
+        or not data.startswith(_FAST_START)
         or data[12] != 0xA0
     ):
         return None
     initial = data[13]  # the payload's head: a byte string of any definite length
-    if 0x40 <= initial <= 0x57:
+    if initial == 0x58:  # 24..255 bytes, every HB1 certificate
+        length, start = data[14], 15
+        if length < 24:  # a longer head than needed: not deterministic
+            return None
+    elif 0x40 <= initial <= 0x57:
         length, start = initial - 0x40, 14
-    elif 0x58 <= initial <= 0x5B:
-        start = 14 + (1 << (initial - 0x58))
-        length = int.from_bytes(data[14:start], "big")
     else:
-        return None
+        head = _BSTR_HEADS.get(initial)
+        if head is None:
+            return None
+        start = 14 + head[0]
+        length = int.from_bytes(data[14:start], "big")
+        if length < head[1]:  # a longer head than needed: not deterministic
+            return None
     end = start + length
     # Exactly a 64-byte signature (head 0x58 0x40) after the payload, and nothing more.
     if len(data) != end + 66 or data[end : end + 2] != b"\x58\x40":
@@ -153,7 +183,7 @@ def exact_parts(data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:
 
 def _read_protected(protected: bytes) -> bytes:
     try:
-        header = cbor_check.loads(protected, max_depth=1)
+        header = cbor_check.loads(protected, max_depth=PROTECTED_MAX_DEPTH)
     except cbor_check.CBORCheckError as exc:
         raise CoseError(f"protected header is not CBOR: {exc}") from None
     if not cbor_check.is_map(header):

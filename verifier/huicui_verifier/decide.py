@@ -14,10 +14,10 @@ import msgspec
 from cryptography.exceptions import InvalidSignature
 
 from . import cose, hb1
-from .bundle import Bundle
-from .clock import local_text, require_aware
+from .bundle import Bundle, KeyEntry
+from .clock import last_valid_day, local_text, require_aware
 from .policy import BenefitInfo, evaluate
-from .reasons import REASONS, STAFF_CHECK, WARNINGS
+from .reasons import INPUTS, REASONS, STAFF_CHECK, WARNINGS
 
 __all__ = ["REASONS", "Decision", "HistoryLookup", "Notice", "decide", "select_benefit"]
 
@@ -37,8 +37,10 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     """The answer shown at the gate and written to the log.
 
     ``message_zh``/``message_en`` are what staff read first; ``detail_*`` add the
-    specifics (a limit's count, the expiry date). Holder fields are filled only once the
-    signature has verified, so a forged code never puts a name on the screen.
+    specifics (a limit's count, the last valid day, what an unreadable code looks like).
+    ``input_kind`` is set for ``malformed``: a key of ``reasons.INPUTS``. Holder fields
+    are filled only once the signature has verified, so a forged code never puts a name
+    on the screen.
     """
 
     accepted: bool
@@ -48,6 +50,7 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     at: int
     detail_zh: str = ""
     detail_en: str = ""
+    input_kind: str | None = None
     name: str | None = None
     id_last4: str | None = None
     benefit: int | None = None
@@ -99,6 +102,40 @@ def select_benefit(
     return None, ("benefit_not_held" if honored else "not_honored")
 
 
+def _fast_select_benefit(
+    requested: int | None, held_sorted: tuple[int, ...], honored: Sequence[int]
+) -> tuple[int | None, str | None]:
+    """:func:`select_benefit` for a certificate's benefits, which are sorted: the first code
+    also honored here is the lowest held and honored, found without building a set."""
+    if requested is not None:
+        return select_benefit(requested, held_sorted, honored)
+    for held in held_sorted:
+        if held in honored:
+            return held, None
+    return None, ("benefit_not_held" if honored else "not_honored")
+
+
+def _fast_verify(bundle: Bundle, key: KeyEntry, decoded: hb1.Decoded) -> bool:
+    """:func:`hb1.verify` with the key object the bundle built at load time, so a scan
+    does not rebuild one; a key the library would not build is verified from its bytes."""
+    public_key = bundle.public_keys.get(key.pub)
+    if public_key is None:
+        return hb1.verify(decoded, key.pub)
+    try:
+        public_key.verify(decoded.signature, cose.sig_structure(decoded.protected, decoded.payload))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _unreadable_detail(exc: hb1.HB1Error) -> tuple[str, str]:
+    """What staff read for an unreadable code: a sentence in zh, then en with the rule."""
+    zh, en = INPUTS[exc.kind]
+    if exc.kind == "damaged":  # the broken rule helps whoever supports the holder
+        en = f"{en} ({exc.detail})"
+    return zh, en
+
+
 def decide(
     text: str,
     *,
@@ -138,7 +175,7 @@ def decide(
     try:
         decoded = hb1.decode(text)
     except hb1.HB1Error as exc:
-        return refuse(exc.reason, "", exc.detail)
+        return refuse(exc.reason, *_unreadable_detail(exc), input_kind=exc.kind)
     claims = decoded.claims
     base["cti"] = cti_hex = claims.cti.hex()
     base["kid"] = decoded.kid.hex()
@@ -163,18 +200,7 @@ def decide(
         )
     if key.state == "compromised":
         return refuse("key_compromised", "", f"kid {decoded.kid.hex()} is marked compromised")
-    public_key = bundle.public_keys.get(key.pub)
-    if public_key is None:
-        valid = hb1.verify(decoded, key.pub)
-    else:  # what hb1.verify does with a key object, without building one per scan
-        try:
-            public_key.verify(
-                decoded.signature, cose.sig_structure(decoded.protected, decoded.payload)
-            )
-            valid = True
-        except InvalidSignature:
-            valid = False
-    if not valid:
+    if not _fast_verify(bundle, key, decoded):
         return refuse("bad_signature")
 
     base["name"] = claims.name
@@ -196,22 +222,12 @@ def decide(
         when = local_text(claims.iat, bundle.tz)
         return refuse("not_yet_valid", f"生效时间 {when}", f"valid from {when}")
     if now_ts >= claims.exp + skew:
-        when = local_text(claims.exp, bundle.tz)
-        return refuse("expired", f"有效期至 {when}", f"expired {when}")
+        day = last_valid_day(claims.exp, bundle.tz)
+        return refuse("expired", f"有效期至 {day}", f"valid until {day}")
     if claims.cti in bundle.revoked:
         return refuse("revoked")
 
-    honored = bundle.venue.benefits
-    if benefit is None:
-        # select_benefit's own rule, unrolled: claims.benefits is sorted, so the first
-        # code also honored here is the lowest one held and honored.
-        code, problem = None, ("benefit_not_held" if honored else "not_honored")
-        for held in claims.benefits:
-            if held in honored:
-                code, problem = held, None
-                break
-    else:
-        code, problem = select_benefit(benefit, claims.benefits, honored)
+    code, problem = _fast_select_benefit(benefit, claims.benefits, bundle.venue.benefits)
     info: BenefitInfo | None = bundle.benefits.get(code) if code is not None else None
     if code is not None:
         base["benefit"] = code

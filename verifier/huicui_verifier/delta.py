@@ -24,6 +24,13 @@ from .bundle import (
 )
 from .revocations import ID_LENGTH, RevocationSet, splice
 
+__all__ = [
+    "LISTS",
+    "Applied",
+    "apply",
+    "make",
+]
+
 LISTS = ("revoked", "superseded")
 
 

@@ -19,6 +19,8 @@ from .bundle import Bundle, BundleError, assemble, check_enrolled, decode_map, f
 from .catchup import CatchUp, Held
 from .log import DecisionLog
 
+__all__ = ["ENV_HOME", "DeviceHome", "default_home"]
+
 ENV_HOME = "HUICUI_VERIFIER_HOME"
 
 
@@ -155,6 +157,26 @@ class DeviceHome:
         if profile_name is not None:
             changes["profile_name"] = profile_name
         self.update_state(**changes)
+
+    def mark_checked(self, at: int) -> None:
+        """Record that the service answered at ``at`` (epoch seconds), e.g. with a 304."""
+        self.update_state(checked_at=at)
+
+    def enrolled_venue(self) -> int | None:
+        """The venue this device is enrolled at, or None before enrollment.
+
+        Devices whose state does not record it take it from the profile they hold.
+        """
+        venue = self.state().get("venue")
+        pinned = self.pinned_key
+        if venue is None and pinned is not None and self.profile_file.exists():
+            try:
+                venue = open_file(
+                    self.profile_file.read_bytes(), "profile", pinned_key=pinned
+                ).payload.id
+            except BundleError:
+                venue = None
+        return venue
 
     def held_bundle(self, now: datetime | None = None) -> Bundle | None:
         """The held data as the decision reads it, verified again; None if there is none.

@@ -13,7 +13,40 @@ from collections.abc import Iterable
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from . import base45, cbor_check, cose
+from . import base45, cbor_check, cose, foreign
+
+__all__ = [
+    "CLAIMS_MAX_DEPTH",
+    "CLAIM_CTI",
+    "CLAIM_EXP",
+    "CLAIM_HUICUI",
+    "CLAIM_IAT",
+    "CLAIM_ISS",
+    "DEFAULT_DIRECTORY",
+    "HC_BENEFITS",
+    "HC_DIRECTORY",
+    "HC_ID_LAST4",
+    "HC_NAME",
+    "MAX_BENEFIT_CODE",
+    "MAX_NAME_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "MAX_TIMESTAMP",
+    "PREFIX",
+    "CertificateClaims",
+    "Decoded",
+    "HB1Error",
+    "benefits_to_bits",
+    "bits_to_benefits",
+    "claims_problem",
+    "claims_to_cbor",
+    "decode",
+    "encode",
+    "fast_claims",
+    "fast_decode",
+    "strict_claims",
+    "strict_decode",
+    "verify",
+]
 
 PREFIX = "HB1:"
 MAX_TEXT_LENGTH = 1024  # a version-8 code holds ~211 characters; far past that is an attack
@@ -28,12 +61,19 @@ HC_NAME, HC_ID_LAST4, HC_BENEFITS, HC_DIRECTORY = 1, 2, 3, 4
 
 
 class HB1Error(Exception):
-    """A certificate that cannot be read; ``reason`` is a decision reason code."""
+    """A certificate that cannot be read.
 
-    def __init__(self, reason: str, detail: str) -> None:
+    ``reason`` is a decision reason code, ``detail`` names the broken rule (English, for
+    support), and ``kind`` says what the text looked like: one of the keys of the
+    ``inputs`` table in ``reasons.json`` (``damaged`` for a Huicui code that does not
+    read, ``payment_code``, ``url``, ``eu_dcc``, ``not_huicui``, ``empty``, …).
+    """
+
+    def __init__(self, reason: str, detail: str, kind: str = "damaged") -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+        self.kind = kind
 
 
 class CertificateClaims(msgspec.Struct, frozen=True):
@@ -102,32 +142,49 @@ def _is_int(value: object) -> bool:
 
 def claims_problem(c: CertificateClaims) -> str | None:
     """Why these claims cannot be an HB1 certificate, or None when they can."""
-    if (
-        not isinstance(c.iss, str)
-        or not 2 <= len(c.iss) <= 4
-        or not (c.iss.isascii() and c.iss.isalnum())
-    ):
-        return "iss must be 2-4 ASCII letters or digits"
-    if not (_is_int(c.iat) and _is_int(c.exp)) or not 0 <= c.iat < c.exp <= MAX_TIMESTAMP:
-        return "iat and exp must be whole seconds with 0 <= iat < exp <= 9999-12-30"
+    if not isinstance(c.iss, str):
+        return _ISS_RULE
+    if not (_is_int(c.iat) and _is_int(c.exp)):
+        return _TIME_RULE
     if not isinstance(c.cti, bytes) or len(c.cti) != 8:
         return "cti must be exactly 8 bytes"
-    if (
-        not isinstance(c.name, str)
-        or not 1 <= len(c.name) <= MAX_NAME_LENGTH
-        or not c.name.isprintable()
-    ):
-        return f"name must be 1-{MAX_NAME_LENGTH} printable characters"
-    if (
-        not isinstance(c.id_last4, str)
-        or not 1 <= len(c.id_last4) <= 4
-        or not c.id_last4.isprintable()
-    ):
-        return "id_last4 must be 1-4 printable characters"
+    if not isinstance(c.name, str):
+        return _NAME_RULE
+    if not isinstance(c.id_last4, str):
+        return _ID_RULE
     if any(type(b) is not int or not 1 <= b <= MAX_BENEFIT_CODE for b in c.benefits):
         return f"benefit codes must be 1..{MAX_BENEFIT_CODE}"
-    if not _is_int(c.directory) or not 1 <= c.directory < 2**31:
-        return "directory must be a positive integer"
+    if not _is_int(c.directory):
+        return _DIRECTORY_RULE
+    return _value_problem(c.iss, c.iat, c.exp, c.name, c.id_last4, c.directory)
+
+
+_ISS_RULE = "iss must be 2-4 ASCII letters or digits"
+_TIME_RULE = "iat and exp must be whole seconds with 0 <= iat < exp <= 9999-12-30"
+_NAME_RULE = f"name must be 1-{MAX_NAME_LENGTH} printable characters"
+_ID_RULE = "id_last4 must be 1-4 printable characters"
+_DIRECTORY_RULE = "directory must be 1 .. 2^31-1"
+
+
+def _value_problem(
+    iss: str, iat: int, exp: int, name: str, id_last4: str, directory: int
+) -> str | None:
+    """The rules of :func:`claims_problem` for values whose types are already right.
+
+    The one place these rules live: the fast reader calls it too. Lengths count code
+    points; "printable" is :meth:`str.isprintable` (``docs/hb1.md`` states it by Unicode
+    category).
+    """
+    if not 2 <= len(iss) <= 4 or not (iss.isascii() and iss.isalnum()):
+        return _ISS_RULE
+    if not 0 <= iat < exp <= MAX_TIMESTAMP:
+        return _TIME_RULE
+    if not 1 <= len(name) <= MAX_NAME_LENGTH or not name.isprintable():
+        return _NAME_RULE
+    if not 1 <= len(id_last4) <= 4 or not id_last4.isprintable():
+        return _ID_RULE
+    if not 1 <= directory < 2**31:
+        return _DIRECTORY_RULE
     return None
 
 
@@ -164,123 +221,96 @@ def encode(claims: CertificateClaims, private_key: Ed25519PrivateKey, kid: bytes
     return PREFIX + base45.encode(cose.sign(payload, private_key, kid))
 
 
-def _malformed(detail: str) -> HB1Error:
-    return HB1Error("malformed", detail)
+def _malformed(detail: str, kind: str = "damaged") -> HB1Error:
+    return HB1Error("malformed", detail, kind)
 
 
 def decode(text: str) -> Decoded:
     """Parse an HB1 text without checking its signature.
 
     Raises :class:`HB1Error` (reason ``malformed``, with a detail naming the rule) for
-    any input that is not exactly an HB1 certificate; never anything else.
+    any input that is not exactly an HB1 certificate; never anything else. The fast
+    reader takes what :func:`encode` writes; anything else is read by
+    :func:`strict_decode`, which accepts exactly the same texts and names the broken rule.
     """
-    exact = _decode_exact(text)
-    if exact is not None:
-        return exact
-    # Anything the shortcut does not take is read again in full, to name the broken rule.
+    decoded = fast_decode(text)
+    if decoded is not None:
+        return decoded
+    return strict_decode(text)
+
+
+def strict_decode(text: str) -> Decoded:
+    """The reference reading of an HB1 text, every layer by its strict reader.
+
+    Raises :class:`HB1Error` as :func:`decode` does; ``kind`` says what the text looked
+    like (:func:`foreign.recognise`), so staff read "not a Huicui card" for a payment
+    code and "damaged" for a Huicui code that does not read.
+    """
     if not isinstance(text, str):
-        raise _malformed("input is not text")
+        raise _malformed("input is not text", "not_huicui")
     if len(text) > MAX_TEXT_LENGTH:
-        raise _malformed(f"input longer than {MAX_TEXT_LENGTH} characters")
+        kind = "damaged" if text.startswith(PREFIX) else foreign.recognise(text)
+        raise _malformed(f"input longer than {MAX_TEXT_LENGTH} characters", kind)
     if not text.startswith(PREFIX):
-        raise _malformed(f"prefix {PREFIX!r} missing")
+        raise _malformed(f"prefix {PREFIX!r} missing", foreign.recognise(text))
     try:
-        raw = base45.decode(text[len(PREFIX) :])
+        raw = base45.strict_decode(text[len(PREFIX) :])
     except base45.Base45Error as exc:
         raise _malformed(f"base45 {exc.code}: {exc.detail}") from None
     try:
-        sign1 = cose.parse(raw)
+        sign1 = cose.strict_parse(raw)
     except cose.CoseError as exc:
         raise _malformed(str(exc)) from None
-    claims = _read_claims(sign1.payload)
-    return Decoded(
-        kid=sign1.kid,
-        protected=sign1.protected,
-        payload=sign1.payload,
-        signature=sign1.signature,
-        claims=claims,
-    )
+    claims = strict_claims(sign1.payload)
+    return Decoded(sign1.kid, sign1.protected, sign1.payload, sign1.signature, claims)
 
 
-def _decode_exact(text: str) -> Decoded | None:
+def fast_decode(text: str) -> Decoded | None:
     """The certificate in ``text`` if it is valid and laid out exactly as :func:`encode`
     writes it, else None.
 
-    A shortcut for the scan path: it returns only what :func:`decode` would return for
-    the same text, and None for everything else, valid or not, which :func:`decode` then
-    reads in full. Each step refuses rather than guesses: Base45 by
-    :func:`base45.try_decode`, the envelope by :func:`cose.exact_parts`, the claims by
-    :func:`_exact_claims`, then the rules of :func:`claims_problem`.
+    A shortcut for the scan path: it returns only what :func:`strict_decode` returns for
+    the same text, and None for everything else, valid or not. Each layer has its fast
+    reader beside its strict one: :func:`base45.fast_decode`, :func:`cose.fast_parse`,
+    :func:`fast_claims`; ``tests/verifier/test_fast_paths.py`` compares every pair.
     """
     if type(text) is not str or len(text) > MAX_TEXT_LENGTH or not text.startswith(PREFIX):
         return None
-    raw = base45.try_decode(text[len(PREFIX) :])
+    raw = base45.fast_decode(text[len(PREFIX) :])
     if raw is None:
         return None
-    parts = cose.exact_parts(raw)
-    if parts is None:
+    sign1 = cose.fast_parse(raw)
+    if sign1 is None:
         return None
-    values = _exact_claims(parts[2])
+    protected, kid, payload, signature = sign1  # unpacking: cheaper than four attributes
+    claims = fast_claims(payload)
+    if claims is None:
+        return None
+    return Decoded(kid, protected, payload, signature, claims)
+
+
+def fast_claims(payload: bytes) -> CertificateClaims | None:
+    """The claims of a payload laid out exactly as :func:`claims_to_cbor` writes it and
+    within every rule, else None (then :func:`strict_claims` reads it and names the rule)."""
+    values = _fast_claim_values(payload)
     if values is None:
         return None
     iss, exp, iat, cti, name, id_last4, bits, directory = values
     if directory is None:
         directory = DEFAULT_DIRECTORY
-    elif not DEFAULT_DIRECTORY < directory < 2**31:  # the default must be omitted
+    elif directory == DEFAULT_DIRECTORY:  # the default must be omitted
         return None
-    # The types are known here (text, whole numbers, an 8-byte cti), so these are the
-    # remaining rules of claims_problem and bits_to_benefits; any failure goes the long
-    # way, which words the refusal.
-    if (
-        bits & 1
-        or bits >> (MAX_BENEFIT_CODE + 1)
-        or not 0 <= iat < exp <= MAX_TIMESTAMP
-        or not 2 <= len(iss) <= 4
-        or not (iss.isascii() and iss.isalnum())
-        or not 1 <= len(name) <= MAX_NAME_LENGTH
-        or not name.isprintable()
-        or not 1 <= len(id_last4) <= 4
-        or not id_last4.isprintable()
-    ):
+    if _value_problem(iss, iat, exp, name, id_last4, directory) is not None:
         return None
-    # Positional arguments, in field order: measurably quicker than keywords here.
-    claims = CertificateClaims(
-        iss, iat, exp, cti, name, id_last4, bits_to_benefits(bits), directory
-    )
-    protected, kid, payload, signature = parts
-    return Decoded(kid, protected, payload, signature, claims)
-
-
-def _read_claims(payload: bytes) -> CertificateClaims:
-    exact = _exact_claims(payload) if type(payload) is bytes else None
-    if exact is None:
-        return _read_claims_general(payload)
-    iss, exp, iat, cti, name, id_last4, bits, directory = exact
-    # From here on the same checks, in the same order, as the general reading makes once
-    # its types are known to be right.
     try:
         codes = bits_to_benefits(bits)
-    except ValueError as exc:
-        raise _malformed(str(exc)) from None
-    if directory == DEFAULT_DIRECTORY:
-        raise _malformed("directory 1 is the default and must be omitted")
-    claims = CertificateClaims(
-        iss=iss,
-        exp=exp,
-        iat=iat,
-        cti=cti,
-        name=name,
-        id_last4=id_last4,
-        directory=DEFAULT_DIRECTORY if directory is None else directory,
-        benefits=codes,
-    )
-    problem = claims_problem(claims)
-    if problem:
-        raise _malformed(problem)
-    return claims
+    except ValueError:
+        return None
+    # Positional arguments, in field order: measurably quicker than keywords here.
+    return CertificateClaims(iss, iat, exp, cti, name, id_last4, codes, directory)
 
 
-class _NotExact(Exception):
+class _NotFast(Exception):
     """The claims are not laid out as :func:`claims_to_cbor` writes them."""
 
 
@@ -291,8 +321,15 @@ def _arg(data: bytes, pos: int, major: int) -> tuple[int, int]:
         return info, pos + 1
     if 24 <= info <= 27:
         end = pos + 1 + (1 << (info - 24))
-        return int.from_bytes(data[pos + 1 : end], "big"), end
-    raise _NotExact
+        arg = int.from_bytes(data[pos + 1 : end], "big")
+        if arg < _SHORTEST[info - 24]:  # a longer head than needed: not deterministic
+            raise _NotFast
+        return arg, end
+    raise _NotFast
+
+
+# The smallest argument a 1-, 2-, 4- and 8-byte head may carry (RFC 8949 §4.2.1).
+_SHORTEST = (24, 0x100, 0x10000, 0x100000000)
 
 
 def _text(data: bytes, pos: int) -> tuple[str, int]:
@@ -311,13 +348,13 @@ _USUAL_START = tuple(struct.Struct(f">2sB{n}s2sI2sI2s8s5sBB") for n in range(24)
 _USUAL_KEYS = (b"\xa5\x01", b"\x04\x1a", b"\x06\x1a", b"\x07\x48", _LABEL_HUICUI, 0x01)
 
 
-def _exact_claims(payload: bytes) -> tuple | None:
+def _fast_claim_values(payload: bytes) -> tuple | None:
     """The claim values of a payload laid out exactly as :func:`claims_to_cbor` writes it.
 
     That layout is ``{1: text, 4: uint, 6: uint, 7: 8 bytes, -65537: {1: text, 2: text,
-    3: uint[, 4: uint]}}`` in this key order. Every such payload is one the general
-    reading (well-formedness walk, cbor2) decodes to the same values, so this is only a
-    shortcut; anything else returns None and takes the general reading. Returns
+    3: uint[, 4: uint]}}`` in this key order, every head in its shortest form. Every such
+    payload is one :func:`strict_claims` (deterministic-encoding walk, cbor2) decodes to
+    the same values, so this is only a shortcut; anything else returns None. Returns
     ``(iss, exp, iat, cti, name, id_last4, bits, directory or None)``.
     """
     try:
@@ -330,8 +367,12 @@ def _exact_claims(payload: bytes) -> tuple | None:
             (begin, _, iss, exp_key, exp, iat_key, iat, cti_key, cti, label, pairs, name_key) = (
                 usual.unpack_from(payload)
             )
-            if (begin, exp_key, iat_key, cti_key, label, name_key) != _USUAL_KEYS:
-                usual = None
+            if (
+                (begin, exp_key, iat_key, cti_key, label, name_key) != _USUAL_KEYS
+                or exp < 0x10000
+                or iat < 0x10000
+            ):
+                usual = None  # the byte-by-byte reading below judges it (and a long head)
             else:
                 iss = iss.decode("utf-8")
                 pos = usual.size  # the name's head
@@ -369,7 +410,7 @@ def _exact_claims(payload: bytes) -> tuple | None:
             if payload[pos] != 0x04:
                 return None
             directory, pos = _arg(payload, pos + 1, 0)
-    except (IndexError, ValueError, _NotExact):  # past the end, or text that is not UTF-8
+    except (IndexError, ValueError, _NotFast):  # past the end, or text that is not UTF-8
         return None
     # Positions only grow, so any read past the end leaves pos beyond len(payload).
     if pos != len(payload):
@@ -377,9 +418,13 @@ def _exact_claims(payload: bytes) -> tuple | None:
     return iss, exp, iat, cti, name, id_last4, bits, directory
 
 
-def _read_claims_general(payload: bytes) -> CertificateClaims:
+CLAIMS_MAX_DEPTH = 2  # the claims map and the map under -65537
+
+
+def strict_claims(payload: bytes) -> CertificateClaims:
+    """The reference reading of the claims payload; raises :class:`HB1Error` naming the rule."""
     try:
-        cwt = cbor_check.loads(payload, max_depth=2)
+        cwt = cbor_check.loads(payload, max_depth=CLAIMS_MAX_DEPTH)
     except cbor_check.CBORCheckError as exc:
         raise _malformed(f"claims are not CBOR: {exc}") from None
     if not cbor_check.is_map(cwt):

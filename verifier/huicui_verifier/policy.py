@@ -18,6 +18,22 @@ import msgspec
 
 from .clock import PROGRAM_TZ, require_aware, zone
 
+__all__ = [
+    "BenefitInfo",
+    "Effect",
+    "Hours",
+    "Limit",
+    "Period",
+    "Policy",
+    "PolicyError",
+    "PolicyOutcome",
+    "describe_effect",
+    "evaluate",
+    "hours_text",
+    "period_bounds",
+    "policy_problems",
+]
+
 Period = Literal["day", "week", "month", "year"]
 Effect = Literal["free", "discount", "priority", "booking"]
 

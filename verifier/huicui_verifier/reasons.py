@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+__all__ = ["BUNDLE_REFUSALS", "INPUTS", "REASONS", "STAFF_CHECK", "WARNINGS", "message"]
+
 
 def _load() -> dict[str, dict[str, dict[str, str]]]:
     raw = resources.files(__package__).joinpath("reasons.json").read_text(encoding="utf-8")
@@ -21,14 +23,18 @@ def _pairs(section: dict[str, dict[str, str]]) -> dict[str, tuple[str, str]]:
 
 _TABLE = _load()
 REASONS: dict[str, tuple[str, str]] = _pairs(_TABLE["reasons"])
+"""Decision reason code -> (zh, en)."""
 WARNINGS: dict[str, tuple[str, str]] = _pairs(_TABLE["warnings"])
+"""Warning code (shown with a decision, never changing it) -> (zh, en)."""
 STAFF_CHECK: tuple[str, str] = _pairs(_TABLE["prompts"])["staff_check"]
+"""What staff check on every acceptance, (zh, en)."""
+INPUTS: dict[str, tuple[str, str]] = _pairs(_TABLE["inputs"])
+"""What an unreadable scan most likely is (``foreign.KINDS``) -> (zh, en)."""
+BUNDLE_REFUSALS: dict[str, tuple[str, str]] = _pairs(_TABLE["bundle"])
+"""Why a bundle was not loaded (``BundleError.code``) -> (zh, en)."""
 
 
 def message(code: str) -> tuple[str, str]:
     """The (zh, en) message of a reason code."""
     return REASONS[code]
 
-
-# Why a bundle file was refused (bundle.BundleError codes), for the CLI and the kiosk.
-BUNDLE_ERRORS: dict[str, tuple[str, str]] = _pairs(_TABLE["bundle"])

@@ -11,6 +11,15 @@ from typing import Literal
 
 import msgspec
 
+__all__ = [
+    "BUNDLE_PATH",
+    "MAX_BATCH",
+    "SYNC_PATH",
+    "RedemptionRecord",
+    "SyncRequest",
+    "SyncResponse",
+]
+
 MAX_BATCH = 500
 SYNC_PATH = "/api/v1/redemptions/sync"
 BUNDLE_PATH = "/api/v1/bundle"

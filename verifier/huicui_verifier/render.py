@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from .clock import local_text
+from .clock import last_valid_day
 from .decide import Decision
 
+__all__ = ["age_text", "decision_line", "decision_lines", "pair"]
 
-def _pair(zh: str, en: str) -> str:
-    if zh and en:
+
+def pair(zh: str, en: str) -> str:
+    """``zh / en``, or the one text when the other is empty or the same (a venue with no
+    English name must not read ``北海国际客运港 / 北海国际客运港``)."""
+    if zh and en and zh != en:
         return f"{zh} / {en}"
     return zh or en
+
+
+def age_text(seconds: int) -> tuple[str, str]:
+    """How long ago, in (zh, en): ``刚刚``, ``12 分钟前``, ``3 小时前``, ``2 天前``."""
+    seconds = max(0, seconds)
+    if seconds < 60:
+        return "刚刚", "just now"
+    if seconds < 3600:
+        m = seconds // 60
+        return f"{m} 分钟前", f"{m} min ago"
+    if seconds < 48 * 3600:
+        h = seconds // 3600
+        return f"{h} 小时前", f"{h} h ago"
+    d = seconds // 86400
+    return f"{d} 天前", f"{d} days ago"
 
 
 def decision_lines(d: Decision, tz: str = "Asia/Shanghai") -> list[str]:
@@ -18,22 +37,22 @@ def decision_lines(d: Decision, tz: str = "Asia/Shanghai") -> list[str]:
     if d.accepted:
         lines.append("✔ 通过 ACCEPTED")
     else:
-        lines.append(f"✘ 拒绝 REFUSED · {_pair(d.message_zh, d.message_en)}")
+        lines.append(f"✘ 拒绝 REFUSED · {pair(d.message_zh, d.message_en)}")
         if d.detail_zh or d.detail_en:
-            lines.append(f"  {_pair(d.detail_zh, d.detail_en)}")
+            lines.append(f"  {pair(d.detail_zh, d.detail_en)}")
     if d.name is not None:
         lines.append(f"  持证人 Holder: {d.name}    证件后四位 ID last four: {d.id_last4}")
     if d.benefit_name_zh:
-        lines.append(f"  权益 Benefit: {_pair(d.benefit_name_zh, d.benefit_name_en or '')}")
+        lines.append(f"  权益 Benefit: {pair(d.benefit_name_zh, d.benefit_name_en or '')}")
     if d.accepted:
-        lines.append(f"  享受 Gets: {_pair(d.effect_zh, d.effect_en)}")
+        lines.append(f"  享受 Gets: {pair(d.effect_zh, d.effect_en)}")
         if d.policy_message_zh or d.policy_message_en:
-            lines.append(f"  {_pair(d.policy_message_zh, d.policy_message_en)}")
+            lines.append(f"  {pair(d.policy_message_zh, d.policy_message_en)}")
         lines.append(f"  ▶ {d.staff_check}")
         if d.cert_exp is not None:
-            lines.append(f"  有效期至 Valid until: {local_text(d.cert_exp, tz)}")
+            lines.append(f"  有效期至 Valid until: {last_valid_day(d.cert_exp, tz)}")
     for w in d.warnings:
-        lines.append(f"  ⚠ {_pair(w.message_zh, w.message_en)}")
+        lines.append(f"  ⚠ {pair(w.message_zh, w.message_en)}")
     return lines
 
 
@@ -43,15 +62,15 @@ def decision_line(d: Decision) -> str:
         parts = [
             "通过 ACCEPT",
             f"{d.name} ···{d.id_last4}",
-            _pair(d.benefit_name_zh or "", d.benefit_name_en or ""),
-            _pair(d.effect_zh, d.effect_en),
+            pair(d.benefit_name_zh or "", d.benefit_name_en or ""),
+            pair(d.effect_zh, d.effect_en),
             d.staff_check,
         ]
     else:
-        parts = ["拒绝 REFUSE", _pair(d.message_zh, d.message_en)]
+        parts = ["拒绝 REFUSE", pair(d.message_zh, d.message_en)]
         if d.detail_zh or d.detail_en:
-            parts.append(_pair(d.detail_zh, d.detail_en))
+            parts.append(pair(d.detail_zh, d.detail_en))
         if d.name is not None:
             parts.append(f"{d.name} ···{d.id_last4}")
-    parts += [f"⚠ {_pair(w.message_zh, w.message_en)}" for w in d.warnings]
+    parts += [f"⚠ {pair(w.message_zh, w.message_en)}" for w in d.warnings]
     return " | ".join(p for p in parts if p)

@@ -11,8 +11,12 @@ import operator
 import sys
 from array import array
 from collections.abc import Iterable
+from itertools import islice
+
+__all__ = ["ID_LENGTH", "RevocationSet", "check_packed", "pack", "splice"]
 
 ID_LENGTH = 8
+"""Bytes in a certificate id (``cti``), and so in each entry of the packed list."""
 
 
 def pack(ids: Iterable[bytes]) -> bytes:
@@ -43,11 +47,16 @@ class RevocationSet:
     __slots__ = ("_ids",)
 
     def __init__(self, packed: bytes = b"", *, check_sorted: bool = True) -> None:
-        """Read the packed form; with ``check_sorted`` refuse ids out of order or repeated."""
+        """Read the packed form; with ``check_sorted`` refuse ids out of order or repeated.
+
+        The packed list is part of the signed bundle, whose encoding is deterministic:
+        one set of revocations has exactly one byte string, so order is checked, not
+        assumed. Strictly ascending rules out repeats too (a million ids: ~60 ms).
+        """
         values = _as_ints(packed)
-        self._ids = frozenset(values)
-        if check_sorted and (len(self._ids) != len(values) or list(values) != sorted(values)):
+        if check_sorted and not all(map(operator.lt, values, islice(values, 1, None))):
             raise ValueError("revoked ids must be sorted ascending without repeats")
+        self._ids = frozenset(values)
 
     def updated(self, add: bytes = b"", remove: bytes = b"") -> RevocationSet:
         """A new set with the packed ids ``add`` added and ``remove`` removed.

@@ -24,7 +24,7 @@ import msgspec
 
 from . import __version__
 from .bundle import Bundle, BundleError, assemble, normalize_fingerprint, open_file
-from .catchup import CatchUp, DirectorySource, Fetched, Source, catch_up
+from .catchup import CatchUp, DirectorySource, Fetched, Source, catch_up, profile_name
 from .device import DeviceHome
 from .log import DecisionLog
 from .records import (
@@ -239,7 +239,42 @@ def enroll_device(
         home, bundle, now=now, discard=discard_pending, attempts=attempts, backoff=backoff
     )
     home.set_token(token)
-    start_over(home, caught, server=server, source=None, profile_name=API_PROFILE)
+    start_over(
+        home,
+        caught,
+        server=server,
+        source=None,
+        profile_name=API_PROFILE,
+        checked_at=int(now.timestamp()),
+    )
+    return outcome
+
+
+def enroll_from_files(
+    home: DeviceHome,
+    location: str,
+    venue: int,
+    *,
+    expected_fingerprint: str,
+    now: datetime,
+    discard_pending: bool = False,
+) -> Enrollment:
+    """Enroll (or re-enroll) a device from published files, for devices that are never online.
+
+    As :func:`enroll_device`, with a folder or static URL (``location``) instead of the
+    server: the snapshot's key is trusted only if its fingerprint is
+    ``expected_fingerprint`` (as the office showed it), ``venue``'s profile is taken, and
+    records pending for another venue are uploaded with the old token if the device has
+    one, else refused or quarantined. From then on only that venue's profile is accepted.
+    """
+    name = profile_name(venue)
+    caught, bundle = first_catch_up(
+        source_for(location), name, expected_fingerprint=expected_fingerprint, now=now, venue=venue
+    )
+    outcome = _settle_foreign_pending(
+        home, bundle, now=now, discard=discard_pending, attempts=3, backoff=0.5
+    )
+    start_over(home, caught, source=location, profile_name=name, loaded_at=int(now.timestamp()))
     return outcome
 
 
@@ -275,7 +310,7 @@ def first_catch_up(
         wanted = normalize_fingerprint(expected_fingerprint)
         raise SyncError(
             "fingerprint_mismatch",
-            f"server key {bundle.fingerprint} differs from the expected {wanted}",
+            f"bundle key {bundle.fingerprint} differs from the expected {wanted}",
         )
     return caught, bundle
 
@@ -595,6 +630,10 @@ def refresh(home: DeviceHome, *, now: datetime, token: str | None = None) -> Cat
         ):
             latest = None
         home.save(caught, latest_version=latest)
+    if location:  # a folder or a static URL: the status says when files were taken
+        home.update_state(loaded_at=int(now.timestamp()))
+    else:  # the service answered (a 304 too): the status says when
+        home.mark_checked(int(now.timestamp()))
     return caught
 
 
@@ -618,6 +657,7 @@ __all__ = [
     "UploadResult",
     "enroll",
     "enroll_device",
+    "enroll_from_files",
     "first_catch_up",
     "refresh",
     "refused_records",

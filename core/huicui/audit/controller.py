@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+
 from huicui.audit import service as audit
 from huicui.auth import roles
 from huicui.context import Context
 from huicui.http import Offset, PageOut, PageSize
-from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.params import Parameter
 
 
 class AuditController(Controller):

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import msgspec
+
 from huicui.audit.schemas import AuditEventOut
 from huicui.audit.tables import AuditEvent
 from huicui.auth import Principal

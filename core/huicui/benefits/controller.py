@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from huicui_verifier.policy import describe_effect, hours_text
+from litestar import Controller, get
+from litestar.di import NamedDependency
+
 from huicui.auth import ADMIN, ANY_STAFF
 from huicui.benefits.schemas import InstalledBenefitOut
 from huicui.context import Context
 from huicui.errors import NotFound
 from huicui.plugins.api import BenefitInfo
 from huicui.plugins.manager import PluginReport
-from huicui_verifier.policy import describe_effect, hours_text
-from litestar import Controller, get
-from litestar.di import NamedDependency
 
 
 def benefit_out(ctx: Context, info: BenefitInfo) -> InstalledBenefitOut:

@@ -149,9 +149,7 @@ class BundleService:
         path = self.publisher.directory / HEARTBEAT
         data = path.read_bytes()
         self._heartbeat_mtime = os.stat(path).st_mtime_ns
-        from huicui_verifier.cose import parse
-
-        version = _heartbeat_version(parse(data).payload)
+        version = _heartbeat_version(data)
         self._heartbeat = Heartbeat(data=data, etag=make_etag(data), version=version)
 
     def _reread_if_replaced(self) -> None:
@@ -176,10 +174,11 @@ class BundleService:
             return None
 
 
-def _heartbeat_version(payload: bytes) -> int:
-    from huicui_verifier.bundle import decode_map
+def _heartbeat_version(signed: bytes) -> int:
+    """The version a heartbeat file this service published names."""
+    from huicui_verifier.bundle import decode_map, signed_payload
 
-    return int(decode_map(payload)["version"])
+    return int(decode_map(signed_payload(signed))["version"])
 
 
 def bundle_service(ctx: Context) -> BundleService:

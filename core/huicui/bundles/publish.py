@@ -26,7 +26,6 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from huicui_verifier import bundle as B
-from huicui_verifier import cose
 from huicui_verifier import delta as D
 from huicui_verifier.catchup import HEARTBEAT, delta_name, profile_name, snapshot_name
 
@@ -164,7 +163,7 @@ class Publisher:
         except FileNotFoundError:
             return None
         self._last = _Last(
-            latest["version"], latest["key"], digest, B.decode_map(cose.parse(data).payload)
+            latest["version"], latest["key"], digest, B.decode_map(B.signed_payload(data))
         )
         return self._last
 

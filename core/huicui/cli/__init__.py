@@ -25,12 +25,14 @@ COMMAND_MODULES = [
     "huicui.cli.plugins",
     "huicui.cli.reports",
     "huicui.cli.misuse",
+    "huicui.cli.worker",
 ]
 
 EPILOG = """\
 常用 / Common:
   huicui setup                              创建开发密钥并迁移数据库 / dev secrets + migrate
   huicui serve                              启动服务 / start the service on 127.0.0.1:8000
+  huicui worker                             处理同步发件箱 / work the sync outbox
   huicui token create --role admin --name 张三   创建令牌（只显示一次）/ token, shown once
   huicui memberships due --within 30d        即将到期的成员 / terms ending soon
 

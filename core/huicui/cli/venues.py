@@ -16,9 +16,12 @@ PARTNER_EPILOG = """\
   huicui partner list"""
 VENUE_EPILOG = """\
 示例 / examples:
-  huicui venue create --partner 1 --kind ferry --name-zh 北海国际客运港 --benefit 2 --fail-mode open
+  huicui venue kinds
+  huicui venue create --partner 1 --kind counter --name-zh 北海市民服务中心 --benefit 4
   huicui venue list --partner 1
-场所类型 / kinds: scenic ferry bus hotel hospital school workstation training counter"""
+场所类型由已安装的权益插件决定（另有通用的 counter），用 huicui venue kinds 查看。
+Venue kinds come from the installed benefit plugins (plus the generic counter):
+see huicui venue kinds."""
 DEVICE_EPILOG = """\
 示例 / examples:
   huicui device enroll --venue 3 --name "1号闸机"   # 令牌仅显示一次 / token shown once
@@ -104,6 +107,17 @@ async def venue_list(args: argparse.Namespace) -> int:
     return 0
 
 
+async def venue_kinds(args: argparse.Namespace) -> int:
+    from huicui.venues.kinds import allowed_kinds
+
+    ctx = cli_context()
+    benefits = ctx.plugins.benefits() if ctx.plugins is not None else []
+    for kind in allowed_kinds(ctx):
+        honored = [f"{b.code} {b.slug}" for b in benefits if kind in b.venue_kinds]
+        print(f"{kind:<16} {', '.join(honored) or '-'}")
+    return 0
+
+
 async def device_enroll(args: argparse.Namespace) -> int:
     from huicui.venues import devices
     from huicui.venues.schemas import DeviceIn
@@ -179,7 +193,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     vs = p.add_subparsers(dest="venue_command", metavar="ACTION", required=True)
     c = vs.add_parser("create", help="record a venue", epilog=VENUE_EPILOG, formatter_class=fmt)
     c.add_argument("--partner", type=int, required=True, help="partner id")
-    c.add_argument("--kind", required=True, help="scenic, ferry, bus, hotel, …")
+    c.add_argument(
+        "--kind", required=True, help="场所类型 / venue kind (see: huicui venue kinds)"
+    )
     c.add_argument("--name-zh", required=True)
     c.add_argument("--name-en")
     c.add_argument("--address")
@@ -193,6 +209,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="when the bundle is stale: open = still accept, closed = refuse",
     )
     c.set_defaults(func=run_async(venue_create))
+    c = vs.add_parser(
+        "kinds", help="可用的场所类型及其权益 / venue kinds allowed now, and their benefits"
+    )
+    c.set_defaults(func=run_async(venue_kinds))
     c = vs.add_parser("list", help="list venues")
     c.add_argument("--partner", type=int)
     c.add_argument("--kind")

@@ -9,6 +9,7 @@ import msgspec
 
 from huicui.audit import service as audit
 from huicui.auth import Principal
+from huicui.benefits.eligibility import installed_codes, offered_codes, stored_codes
 from huicui.context import Context
 from huicui.directories.schemas import DirectoryIn, DirectoryOut
 from huicui.directories.tables import Directory
@@ -18,27 +19,8 @@ DEFAULT_NUMBER = 1
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
-def installed_codes(ctx: Context) -> list[int]:
-    return ctx.plugins.benefit_codes() if ctx.plugins is not None else []
-
-
-def offered_codes(ctx: Context, configured: list[int] | None) -> list[int]:
-    """Benefit codes a directory offers now: its list (or all) among installed plugins."""
-    installed = installed_codes(ctx)
-    if configured is None:
-        return installed
-    return [code for code in configured if code in installed]
-
-
-def _benefits(row: dict[str, Any]) -> list[int] | None:
-    value = row["benefits"]
-    if isinstance(value, str):
-        value = msgspec.json.decode(value) if value else None
-    return value
-
-
 def to_out(ctx: Context, row: dict[str, Any]) -> DirectoryOut:
-    configured = _benefits(row)
+    configured = stored_codes(row["benefits"])
     return DirectoryOut(
         id=row["id"],
         number=row["number"],

@@ -23,8 +23,9 @@ from piccolo.engine.finder import engine_finder
 
 from huicui.audit import service as audit
 from huicui.auth import Principal
+from huicui.benefits.eligibility import member_benefits, stored_codes
 from huicui.context import Context
-from huicui.directories.service import get_directory_row, offered_codes
+from huicui.directories.service import get_directory_row
 from huicui.directories.tables import Directory
 from huicui.errors import Conflict, HuicuiError, InvalidInput, NotFound
 from huicui.identities.tables import Identity
@@ -34,7 +35,6 @@ from huicui.issuance.keys import certificate_signer
 from huicui.issuance.schemas import CertificateBenefitOut, CertificateOut, HolderLinkOut, Issued
 from huicui.issuance.tables import Certificate, SigningKey
 from huicui.memberships.tables import Membership
-from huicui.plugins.api import HolderFacts
 from huicui.timefmt import to_local_iso
 from huicui.vault import hash_token
 
@@ -62,12 +62,6 @@ def end_of_day(day: dt.date, tz: Any) -> int:
     return int(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz).timestamp())
 
 
-def _benefit_list(value: Any) -> list[int]:
-    if isinstance(value, str):
-        value = msgspec.json.decode(value or "[]")
-    return [int(code) for code in value or []]
-
-
 def holder_link(ctx: Context, token: str) -> str:
     """The full URL of a holder card page."""
     return f"{ctx.settings.server.public_url.rstrip('/')}/cards/{token}"
@@ -76,29 +70,6 @@ def holder_link(ctx: Context, token: str) -> str:
 def new_holder_token() -> str:
     """192 random bits, URL-safe (32 characters)."""
     return secrets.token_urlsafe(24)
-
-
-async def eligible_benefits(
-    ctx: Context, membership: dict[str, Any], identity: dict[str, Any], directory: dict[str, Any]
-) -> list[int]:
-    """The directory's offered benefit codes that the plugins find this holder eligible for."""
-    configured = directory["benefits"]
-    if isinstance(configured, str):
-        configured = msgspec.json.decode(configured) if configured else None
-    offered = offered_codes(ctx, configured)
-    if not offered or ctx.plugins is None:
-        return sorted(offered)
-    facts = HolderFacts(
-        identity_id=identity["id"],
-        membership_id=membership["id"],
-        directory_number=directory["number"],
-        residency=identity["residency"],
-        field=identity["field"],
-        descendant_count=identity["descendant_count"],
-        term_start=membership["term_start"],
-        term_end=membership["term_end"],
-    )
-    return sorted(set(ctx.plugins.eligible_codes(facts, list(offered))))
 
 
 async def issue(
@@ -123,7 +94,7 @@ async def issue(
         )
     identity = await Identity.select().where(Identity.id == membership["identity"]).first()
     directory = await get_directory_row(membership["directory"])
-    benefits = await eligible_benefits(ctx, membership, identity, directory)
+    benefits = await member_benefits(ctx, membership_id)
     now = int(dt.datetime.now(dt.UTC).timestamp())
     exp = end_of_day(membership["term_end"], ctx.tz)
     if exp <= now:
@@ -330,7 +301,7 @@ async def to_out(ctx: Context, row: dict[str, Any]) -> CertificateOut:
         valid_until=valid_until,
         iat=row["iat"],
         exp=row["exp"],
-        benefits=[benefit_out(ctx, code) for code in _benefit_list(row["benefits"])],
+        benefits=[benefit_out(ctx, code) for code in stored_codes(row["benefits"]) or []],
         revoked_at=to_local_iso(row["revoked_at"], tz),
         revoke_reason=row["revoke_reason"],
         superseded_by=row["superseded_by"] or None,
@@ -407,7 +378,7 @@ async def certificate_for_cti(cti_hex: str) -> dict[str, Any] | None:
         "identity_id": row["identity"],
         "directory_number": row["directory_number"],
         "status": row["status"],
-        "benefits": _benefit_list(row["benefits"]),
+        "benefits": stored_codes(row["benefits"]) or [],
         "iat": row["iat"],
         "exp": row["exp"],
         "kid": row["kid"],
@@ -490,7 +461,7 @@ async def card_content(ctx: Context, row: dict[str, Any]) -> CardContent:
     claims = hb1.decode(row["hb1"]).claims
     program_zh, program_en = await _program_names(ctx, row["directory_number"])
     start, end = _validity(ctx, row)
-    benefits = [benefit_out(ctx, code) for code in _benefit_list(row["benefits"])]
+    benefits = [benefit_out(ctx, code) for code in stored_codes(row["benefits"]) or []]
     reason_zh, _ = await invalid_reason(row, dt.datetime.now(dt.UTC))
     return CardContent(
         text=row["hb1"],

@@ -2,9 +2,10 @@
 
 The core listens to synced redemptions through the same door it gives benefit
 plugins — :class:`MisuseDetector` is a core-internal implementation of the
-``huicui_redemptions_synced`` hook. Detection never refuses or fails an upload: the
-records are stored before it runs, and any error is logged by type (never with
-a message that might quote a certificate) and swallowed.
+``huicui_redemptions_synced`` hook, told by the sync outbox after the device has its
+answer (:mod:`huicui.sync.outbox`). Detection never refuses or fails an upload: the
+records are stored before it runs; an error is logged by type (never with a message
+that might quote a certificate) and the outbox tries that batch again later.
 """
 
 from __future__ import annotations
@@ -58,7 +59,17 @@ class MisuseDetector:
 
     @hookimpl
     async def huicui_redemptions_synced(self, records: list[RedemptionFact]) -> None:
-        await detect_safely(self._ctx, records)
+        """Detect on a synced batch; an error is logged by type and raised again, so the
+        sync outbox retries this batch later (the upload itself is long answered)."""
+        try:
+            await detect(self._ctx, uses_of(records))
+        except Exception as exc:
+            log.error(
+                "misuse detection failed on %d synced records: %s",
+                len(records),
+                type(exc).__name__,
+            )
+            raise
 
 
 def uses_of(facts: Iterable[RedemptionFact]) -> list[Use]:
@@ -74,17 +85,6 @@ def uses_of(facts: Iterable[RedemptionFact]) -> list[Use]:
         for f in facts
         if f.accepted
     ]
-
-
-async def detect_safely(ctx: Context, facts: Sequence[RedemptionFact]) -> ScanResult:
-    """:func:`detect` for a synced batch; logs and swallows every error."""
-    try:
-        return await detect(ctx, uses_of(facts))
-    except Exception as exc:  # the upload is stored; detection can be re-run by `misuse scan`
-        log.error(
-            "misuse detection failed on %d synced records: %s", len(facts), type(exc).__name__
-        )
-        return ScanResult()
 
 
 def _limits(ctx: Context) -> dict[int, tuple]:

@@ -9,3 +9,6 @@ ENTRY_POINT_GROUP = "huicui.benefits"
 # a signed 64-bit integer in every CBOR reader and database column (bit 0 and 63 unused).
 MIN_CODE = 1
 MAX_CODE = MAX_BENEFIT_CODE - 1
+# A venue kind is a word a plugin's benefits name (``venue_kinds``); the venue table
+# keeps it in 16 characters.
+VENUE_KIND_PATTERN = r"^[a-z][a-z0-9_]{1,15}$"

@@ -2,6 +2,8 @@
 
 Every hook is documented, with this exact signature, in ``docs/plugins.md``;
 ``tests/plugins/test_meta.py`` keeps the two in step and proves each hook is tested.
+Plugins mark their implementations with :data:`hookimpl` (re-exported by
+``huicui.plugins.api``).
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 import pluggy
+from huicui_verifier.policy import BenefitInfo
 
+from huicui.benefits.eligibility import HolderFacts
 from huicui.context import Context
 from huicui.plugins._names import PROJECT
-from huicui.plugins.api import BenefitInfo, HolderFacts, RedemptionFact, SettlementLine
+from huicui.plugins.settlement import RedemptionFact, SettlementLine
 
 hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec

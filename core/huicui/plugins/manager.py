@@ -13,14 +13,14 @@ import importlib.metadata as md
 import inspect
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
 import pluggy
 
 from huicui.context import Context
-from huicui.plugins._names import MAX_CODE, MIN_CODE
+from huicui.plugins._names import MAX_CODE, MIN_CODE, VENUE_KIND_PATTERN
 from huicui.plugins.api import (
     BenefitConfigError,
     BenefitInfo,
@@ -39,6 +39,7 @@ from huicui.settings import Settings, SettingsError
 
 log = logging.getLogger("huicui.plugins")
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+VENUE_KIND = re.compile(VENUE_KIND_PATTERN)
 
 
 class PluginStartupError(SettingsError):
@@ -110,6 +111,13 @@ def benefit_problems(info: object) -> list[str]:
         or not all(isinstance(k, str) and k for k in kinds)
     ):
         found.append(f"benefit {info.slug!r}: venue_kinds must list at least one venue kind")
+    else:
+        found.extend(
+            f"benefit {info.slug!r}: venue kind {kind!r} must be 2-16 characters: a lower-case "
+            "letter, then lower-case letters, digits or _"
+            for kind in kinds
+            if not VENUE_KIND.match(kind)
+        )
     if not isinstance(info.policy, Policy):
         found.append(f"benefit {info.slug!r}: policy must be a huicui_verifier.policy.Policy")
     else:
@@ -346,6 +354,10 @@ class BenefitPlugins:
         """The benefit called ``slug``, or ``None``."""
         return self._slugs.get(slug)
 
+    def venue_kinds(self) -> list[str]:
+        """The venue kinds the installed benefits are honored at, sorted (each once)."""
+        return sorted({kind for info in self._benefits.values() for kind in info.venue_kinds})
+
     def plugin_of(self, code: int) -> PluginInfo | None:
         """The loaded plugin that declares benefit ``code``."""
         return next((p for p in self._report.loaded if code in p.benefits), None)
@@ -398,13 +410,30 @@ class BenefitPlugins:
         if not records:
             return
         batch = list(records)
-        for impl in reversed(self._pm.hook.huicui_redemptions_synced.get_hookimpls()):
+        for name, tell in self.redemption_listeners():
             try:
-                result = impl.function(**{k: batch for k in impl.argnames})
+                result = tell(batch)
                 if inspect.isawaitable(result):
                     await result
             except Exception:
-                log.exception("plugin %s failed in huicui_redemptions_synced", impl.plugin_name)
+                log.exception("plugin %s failed in huicui_redemptions_synced", name)
+
+    def redemption_listeners(self) -> list[tuple[str, Callable[[list[RedemptionFact]], Any]]]:
+        """Every ``huicui_redemptions_synced`` implementation as (plugin name, call), in
+        the order the hook would call them.
+
+        The sync outbox (:mod:`huicui.sync.outbox`) tells each listener on its own, so
+        one that raises is retried without the others being told twice. A call may
+        return an awaitable (``async def`` implementations).
+        """
+        out: list[tuple[str, Callable[[list[RedemptionFact]], Any]]] = []
+        for impl in reversed(self._pm.hook.huicui_redemptions_synced.get_hookimpls()):
+
+            def tell(records: list[RedemptionFact], impl: Any = impl) -> Any:
+                return impl.function(**{k: records for k in impl.argnames})
+
+            out.append((impl.plugin_name, tell))
+        return out
 
     def report(self) -> PluginReport:
         """What start-up loaded and left out (for ``huicui plugins`` and the admin view)."""

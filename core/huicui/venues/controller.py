@@ -11,6 +11,7 @@ from litestar.params import JSONBody, Parameter
 from huicui.auth import ADMIN, ANY_STAFF, principal_of
 from huicui.context import Context
 from huicui.http import Id, Offset, OptionalId, PageOut, PageSize
+from huicui.plugins._names import VENUE_KIND_PATTERN
 from huicui.venues import devices, service
 from huicui.venues.schemas import (
     DeviceIn,
@@ -25,8 +26,6 @@ from huicui.venues.schemas import (
     VenueOut,
     VenuePatch,
 )
-
-KIND_PATTERN = "^(scenic|ferry|bus|hotel|hospital|school|workstation|training|counter)$"
 
 
 class PartnerController(Controller):
@@ -70,7 +69,7 @@ class VenueController(Controller):
         self,
         ctx: NamedDependency[Context],
         partner_id: OptionalId = None,
-        kind: Annotated[str | None, Parameter(pattern=KIND_PATTERN)] = None,
+        kind: Annotated[str | None, Parameter(pattern=VENUE_KIND_PATTERN)] = None,
         limit: PageSize = 50,
         offset: Offset = 0,
     ) -> PageOut:

@@ -1,4 +1,5 @@
-"""Devices: enrollment (a token shown once), enable/disable, and the ``hcd_`` token resolver."""
+"""Devices: enrollment (a token shown once), enable/disable, rename, and the ``hcd_`` token
+resolver (kept in memory by :mod:`huicui.venues.device_tokens`)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,16 @@ import msgspec
 from huicui_verifier.bundle import fingerprint
 
 from huicui.audit import service as audit
-from huicui.auth import DEVICE_PREFIX, DEVICE_ROLE, Principal
+from huicui.auth import DEVICE_PREFIX, Principal
 from huicui.context import Context
+from huicui.db import one_connection
 from huicui.errors import NotFound
 from huicui.timefmt import to_local_iso
 from huicui.vault import hash_token, new_token
+from huicui.venues.device_tokens import bump_generation
 from huicui.venues.schemas import DeviceIn, DeviceOut, DevicePatch, EnrollmentOut
 from huicui.venues.service import venue_row
 from huicui.venues.tables import Device
-
-# Writing last_seen_at on every poll would turn a thousand polling devices into a
-# thousand writes a minute; once per few minutes is enough to see which devices live.
-SEEN_EVERY = dt.timedelta(minutes=5)
 
 
 def _now() -> dt.datetime:
@@ -125,9 +124,12 @@ async def update_device(
     """Rename a device."""
     await _device_row(device_id)
     if data.name is not msgspec.UNSET:
-        await Device.update({Device.name: data.name.strip(), Device.updated_at: _now()}).where(
-            Device.id == device_id
-        )
+        async with one_connection(write=True):
+            await Device.update(
+                {Device.name: data.name.strip(), Device.updated_at: _now()}
+            ).where(Device.id == device_id)
+            await bump_generation()  # principals carry the name
+        _forget(ctx, device_id)
         await audit.record(
             actor, "device.update", "device", device_id, data={"name": data.name.strip()}
         )
@@ -137,12 +139,19 @@ async def update_device(
 async def set_enabled(
     ctx: Context, actor: Principal, device_id: int, enabled: bool, reason: str = ""
 ) -> DeviceOut:
-    """Enable or disable a device; a disabled device's token is refused from the next request."""
+    """Enable or disable a device.
+
+    This process refuses a disabled device's token from the next request; other
+    processes within ``sync.device_check_seconds`` (:mod:`huicui.venues.device_tokens`).
+    """
     row = await _device_row(device_id)
     if row["enabled"] != enabled:
-        await Device.update({Device.enabled: enabled, Device.updated_at: _now()}).where(
-            Device.id == device_id
-        )
+        async with one_connection(write=True):
+            await Device.update({Device.enabled: enabled, Device.updated_at: _now()}).where(
+                Device.id == device_id
+            )
+            await bump_generation()
+        _forget(ctx, device_id)
         await audit.record(
             actor,
             "device.enable" if enabled else "device.disable",
@@ -154,24 +163,20 @@ async def set_enabled(
     return await get_device(ctx, device_id)
 
 
-async def resolve_device(token: str) -> Principal | None:
-    """The ``hcd_`` token resolver (``huicui.app.DEFAULT_RESOLVERS``): enabled devices only."""
-    row = (
-        await Device.select(
-            Device.id, Device.name, Device.venue, Device.enabled, Device.last_seen_at
-        )
-        .where(Device.token_hash == hash_token(token))
-        .first()
-    )
-    if row is None or not row["enabled"]:
-        return None
-    last = row["last_seen_at"]
-    now = _now()
-    if last is None or now - last > SEEN_EVERY:
-        await Device.update({Device.last_seen_at: now}).where(Device.id == row["id"])
-    return Principal(
-        kind="device", id=row["id"], name=row["name"], role=DEVICE_ROLE, venue_id=row["venue"]
-    )
+def _forget(ctx: Context, device_id: int) -> None:
+    if ctx.device_tokens is not None:
+        ctx.device_tokens.forget_device(device_id)
+
+
+async def device_principal(ctx: Context, token: str) -> Principal | None:
+    """The enabled device a ``hcd_`` token names, from memory when this process knows it.
+
+    The resolver ``huicui.app`` registers for device tokens, and what the bundle poll
+    path may call: no database query while the token is known and fresh
+    (:class:`huicui.venues.device_tokens.DeviceTokens`).
+    """
+    assert ctx.device_tokens is not None  # build_context makes it
+    return await ctx.device_tokens.resolve(token)
 
 
 async def note_bundle_delivered(device_id: int, version: int, known: dict[int, Any]) -> None:

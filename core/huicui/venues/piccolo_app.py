@@ -6,12 +6,12 @@ from piccolo.conf.apps import AppConfig
 
 from huicui.bundles.tables import BundleRelease
 from huicui.sync.tables import Redemption
-from huicui.venues.tables import Device, Partner, Venue
+from huicui.venues.tables import Device, DeviceGeneration, Partner, Venue
 
 APP_CONFIG = AppConfig(
     app_name="venues",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Partner, Venue, Device, Redemption, BundleRelease],
+    table_classes=[Partner, Venue, Device, Redemption, BundleRelease, DeviceGeneration],
     migration_dependencies=["huicui.roster.piccolo_app"],
     commands=[],
 )

@@ -7,21 +7,11 @@ from typing import Annotated, Literal
 import msgspec
 
 from huicui.http import IdField
+from huicui.plugins._names import VENUE_KIND_PATTERN
 
-VENUE_KINDS = (
-    "scenic",
-    "ferry",
-    "bus",
-    "hotel",
-    "hospital",
-    "school",
-    "workstation",
-    "training",
-    "counter",
-)
-VenueKind = Literal[
-    "scenic", "ferry", "bus", "hotel", "hospital", "school", "workstation", "training", "counter"
-]
+# Any well-formed kind here; which kinds are allowed depends on the installed plugins
+# (``huicui.venues.kinds``).
+VenueKind = Annotated[str, msgspec.Meta(pattern=VENUE_KIND_PATTERN)]
 FailMode = Literal["open", "closed"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Short = Annotated[str, msgspec.Meta(max_length=200)]

@@ -9,10 +9,12 @@ import msgspec
 
 from huicui.audit import service as audit
 from huicui.auth import Principal
+from huicui.benefits.eligibility import stored_codes
 from huicui.context import Context
 from huicui.errors import InvalidInput, NotFound
 from huicui.timefmt import to_local_iso
 from huicui.vault import last4
+from huicui.venues.kinds import check_kind
 from huicui.venues.schemas import (
     PartnerIn,
     PartnerOut,
@@ -28,12 +30,6 @@ PHONE_COLUMN = "partner.contact_phone"
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _json_list(value: Any) -> list[int]:
-    if isinstance(value, str):
-        value = msgspec.json.decode(value or "[]")
-    return [int(v) for v in value or []]
 
 
 # --- partners ------------------------------------------------------------------------
@@ -143,7 +139,7 @@ def _venue_out(ctx: Context, row: dict) -> VenueOut:
         address=row["address"],
         lat=row["lat"],
         lon=row["lon"],
-        benefits=_json_list(row["benefits"]),
+        benefits=stored_codes(row["benefits"]) or [],
         fail_mode=row["fail_mode"],
         created_at=to_local_iso(row["created_at"], ctx.tz) or "",
         updated_at=to_local_iso(row["updated_at"], ctx.tz) or "",
@@ -160,7 +156,7 @@ async def venue_row(venue_id: int) -> dict:
 
 def venue_benefits(row: dict) -> list[int]:
     """The benefit codes a venue row honors."""
-    return _json_list(row["benefits"])
+    return stored_codes(row["benefits"]) or []
 
 
 def check_benefits(ctx: Context, kind: str, codes: list[int]) -> list[int]:
@@ -227,6 +223,7 @@ async def list_venues(
 
 async def create_venue(ctx: Context, actor: Principal, data: VenueIn) -> VenueOut:
     """Record a venue of an existing partner; its benefits must fit its kind."""
+    check_kind(ctx, data.kind)
     await _partner_row(data.partner_id)
     _check_location(data.lat, data.lon)
     codes = check_benefits(ctx, data.kind, data.benefits)
@@ -261,6 +258,8 @@ async def create_venue(ctx: Context, actor: Principal, data: VenueIn) -> VenueOu
 
 async def update_venue(ctx: Context, actor: Principal, venue_id: int, data: VenuePatch) -> VenueOut:
     """Change the given fields; kind and benefits are checked together."""
+    if data.kind is not msgspec.UNSET:
+        check_kind(ctx, data.kind)
     row = await venue_row(venue_id)
     kind = row["kind"] if data.kind is msgspec.UNSET else data.kind
     codes = venue_benefits(row) if data.benefits is msgspec.UNSET else data.benefits

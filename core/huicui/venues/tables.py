@@ -60,3 +60,15 @@ class Device(Table, tablename="device"):
     bundle_version = Integer(null=True, default=None)  # last bundle version delivered
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class DeviceGeneration(Table, tablename="device_generation"):
+    """One row (id 1) whose ``value`` grows with every change to a device's standing.
+
+    Disabling, enabling or renaming a device bumps it in the same transaction; each
+    service process keeps device tokens in memory and reads this row at most once per
+    ``sync.device_check_seconds`` to learn that its copy is stale
+    (:mod:`huicui.venues.device_tokens`).
+    """
+
+    value = Integer(default=0)

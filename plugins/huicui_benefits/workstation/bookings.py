@@ -9,6 +9,7 @@ import msgspec
 from huicui.plugins.api import (
     Conflict,
     Context,
+    IdField,
     IllegalTransition,
     InvalidInput,
     NotFound,
@@ -48,7 +49,7 @@ class WorkstationConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
 
 
 class BookingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    membership_id: Annotated[int, msgspec.Meta(ge=1)]
+    membership_id: IdField
     workstation: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     starts_at: dt.datetime  # ISO 8601 with an offset, e.g. 2026-12-01T09:00:00+08:00
     ends_at: dt.datetime

@@ -9,7 +9,10 @@ from huicui.plugins.api import (
     ANY_STAFF,
     Context,
     Id,
+    Offset,
+    OptionalId,
     PageOut,
+    PageSize,
     principal_of,
     roles,
 )
@@ -45,9 +48,9 @@ def booking_controller(config: WorkstationConfig) -> type[Controller]:
             in_state: Annotated[
                 Literal["booked", "cancelled"] | None, Parameter(query="state")
             ] = None,
-            membership_id: Annotated[int | None, Parameter(ge=1)] = None,
-            limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-            offset: Annotated[int, Parameter(ge=0)] = 0,
+            membership_id: OptionalId = None,
+            limit: PageSize = 50,
+            offset: Offset = 0,
         ) -> PageOut:
             return await bookings.list_bookings(
                 ctx,

@@ -33,15 +33,14 @@ from pathlib import Path
 import cbor2
 import msgspec
 from huicui_test_support.bundle_vectors import run_vector
-from huicui_verifier import base45, cose, hb1
+from huicui_verifier import base45, cbor_check, cose, hb1
 from huicui_verifier import bundle as B
 from huicui_verifier import delta as D
 from huicui_verifier.catchup import Held
 from huicui_verifier.decide import decide
 
 WEB = Path(__file__).resolve().parents[3] / "verifier" / "web"
-VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "hb1"
-BUNDLE_VECTORS = VECTORS.parent / "bundle"
+MANIFEST = Path(__file__).resolve().parents[2] / "vectors" / "manifest.json"
 SEED = int(os.environ.get("HUICUI_DIFF_SEED", "20261130"))
 COUNT = int(
     os.environ.get("HUICUI_DIFF_INPUTS", "100000" if os.environ.get("CI") == "true" else "5000")
@@ -155,9 +154,16 @@ class Inputs:
     def __init__(self, gen, seed: int) -> None:
         self.gen = gen
         self.rng = random.Random(seed)
-        self.vectors = [json.loads(p.read_text("utf-8")) for p in sorted(VECTORS.glob("*.json"))]
+        manifest = json.loads(MANIFEST.read_text("utf-8"))
+        # The decision vectors that hold a bundle, with the file set in place of its name.
+        self.vectors = [
+            {**v, **manifest["bundles"][v["bundle"]]}
+            for v in manifest["vectors"]
+            if v["kind"] == "decision" and v["bundle"] is not None
+        ]
+        # The catch-up vectors, but for the one padded to 64 MiB (too slow to send often).
         self.bundle_vectors = [
-            json.loads(p.read_text("utf-8")) for p in sorted(BUNDLE_VECTORS.glob("*.json"))
+            v for v in manifest["vectors"] if v["kind"] == "catch_up" and "padded" not in v
         ]
         self.pinned = gen.raw_key(gen.BUNDLE_SIGNER)
         self.contexts: list[dict] = []  # a device's opened data: id, its three files, time
@@ -520,7 +526,7 @@ class Inputs:
         g = self.gen
         payload = self._changed(cbor2.loads(_payload(data)))
         try:
-            encoded = cbor2.dumps(payload, canonical=True)
+            encoded = cbor_check.dumps(payload)
         except Exception:
             return data
         return cose.sign(encoded, g.BUNDLE_SIGNER, B.bundle_kid(self.pinned))
@@ -580,7 +586,7 @@ class Inputs:
                 "iat": now - self.rng.choice([86400, 0, -3600]),
                 "exp": now + self.rng.choice([6 * 86400, 1, 0]),
             }
-            return B.sign_payload(cbor2.dumps(beat, canonical=True), self.gen.BUNDLE_SIGNER)
+            return B.sign_payload(cbor_check.dumps(beat), self.gen.BUNDLE_SIGNER)
         except Exception:
             return None
 
@@ -618,7 +624,7 @@ class Inputs:
             return self.file_open()
         return {
             "op": "apply",
-            "held": cbor2.dumps(self.history[i], canonical=True).hex(),
+            "held": cbor_check.dumps(self.history[i]).hex(),
             "delta": delta.hex(),
             "pinned_key": self.pinned.hex(),
             "class": kind,

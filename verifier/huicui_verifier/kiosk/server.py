@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from PIL import Image, UnidentifiedImageError
 
 from ..bundle import Bundle, BundleError
-from ..clock import local_text
+from ..clock import last_valid_day, local_text
 from ..decide import Decision
 from ..device import DeviceHome
 from ..gate import check_and_record, resolve_benefit
@@ -71,8 +71,8 @@ ERRORS: dict[str, tuple[str, str]] = {
 }
 
 FAIL_MODES = {
-    "open": ("过期后仍放行并提示", "fail open: accept with a warning when out of date"),
-    "closed": ("过期后一律拒绝", "fail closed: refuse when out of date"),
+    "open": ("过期后仍放行并提示", "when out of date: accept and warn"),
+    "closed": ("过期后一律拒绝", "when out of date: refuse"),
 }
 
 STATIC = {
@@ -141,7 +141,7 @@ def decision_view(d: Decision, tz: str, *, seq: int) -> dict[str, Any]:
         "policy_message_en": d.policy_message_en,
         "staff_check_zh": d.staff_check_zh,
         "staff_check_en": d.staff_check_en,
-        "valid_until": local_text(d.cert_exp, tz) if d.cert_exp is not None else None,
+        "valid_until": last_valid_day(d.cert_exp, tz) if d.cert_exp is not None else None,
         "warnings": [
             {"code": w.code, "message_zh": w.message_zh, "message_en": w.message_en}
             for w in d.warnings
@@ -224,11 +224,25 @@ class Kiosk:
         venue, names = bundle.venue, bundle.snapshot.program_name
         fail_zh, fail_en = FAIL_MODES[venue.fail_mode]
         benefit = self._benefit_info(bundle)
+        state = self.home.state()
+        # Freshness is when the device last heard from the service (or took a file), not
+        # the bundle's age: a bundle is made for a freshness slot that starts before it is
+        # fetched, so a device enrolled a minute ago would read "updated 26 h ago".
+        checked, loaded = state.get("checked_at"), state.get("loaded_at")
+        if checked is not None and (loaded is None or checked >= loaded):
+            source, since = "service", checked
+        elif loaded is not None:
+            source, since = "file", loaded
+        else:
+            source, since = "unknown", None
         return {
             "state": "ready",
             "version": bundle.version,
             "issued_at": local_text(bundle.checked_at, bundle.tz),
-            "age_seconds": max(0, now_ts - bundle.checked_at),
+            "age_seconds": max(0, now_ts - bundle.checked_at),  # the data's age, not freshness
+            "checked_source": source,
+            "checked_at": local_text(since, bundle.tz) if since is not None else None,
+            "checked_age_seconds": max(0, now_ts - since) if since is not None else None,
             "expires_at": local_text(bundle.fresh_until, bundle.tz),
             "stale": bundle.is_stale(now_ts),
             "fail_mode": venue.fail_mode,
@@ -237,7 +251,8 @@ class Kiosk:
             "program_zh": names.zh,
             "program_en": names.en,
             "venue_zh": venue.name_zh,
-            "venue_en": venue.name_en,
+            # A venue without its own English name is shown once, not twice.
+            "venue_en": "" if venue.name_en == venue.name_zh else venue.name_en,
             "benefit": benefit,
             **common,
         }

@@ -432,24 +432,25 @@ export async function assemble(snapshot, snapshotHash, profile, heartbeat, { rev
  * Verify three signed files (snapshot, heartbeat or null, profile) and assemble them.
  *
  * `program` and `venue` are what the device was enrolled for: data for another is
- * refused (wrong_program, wrong_venue). Used by the vectors and by devices that load
- * files carried on a stick.
+ * refused (wrong_program, other_venue). `latestVersion` is a newer version a later
+ * heartbeat announced that the device could not reach (it then warns bundle_behind).
+ * Used by the vectors and by devices that load files carried on a stick.
  */
-export async function openBundle(snapshot, heartbeat, profile, { pinnedKey, program = null, venue = null }) {
+export async function openBundle(snapshot, heartbeat, profile, { pinnedKey, program = null, venue = null, latestVersion = null }) {
   const snap = await openFile(snapshot, "snapshot", { pinnedKey });
   const prof = (await openFile(profile, "profile", { pinnedKey })).payload;
   const beat = heartbeat ? (await openFile(heartbeat, "heartbeat", { pinnedKey })).payload : null;
   checkEnrolled(snap.payload, { program });
   checkEnrolled(prof, { program, venue, isProfile: true });
-  return assemble(snap.payload, await contentHash(snap.payloadBytes), prof, beat);
+  return assemble(snap.payload, await contentHash(snap.payloadBytes), prof, beat, { latestVersion });
 }
 
-/** Refuse data for another program (wrong_program) or, for a profile, venue (wrong_venue). */
+/** Refuse data for another program (wrong_program) or, for a profile, venue (other_venue). */
 export function checkEnrolled(payload, { program = null, venue = null, isProfile = false }) {
   if (program !== null && payload.program !== program) {
     throw new BundleError("wrong_program", `this device serves program ${pyRepr(program)}, not ${pyRepr(payload.program)}`);
   }
-  if (venue !== null && isProfile && !sameInt(payload.id, venue)) throw new BundleError("wrong_venue", `this device serves venue ${venue}, not venue ${payload.id}`);
+  if (venue !== null && isProfile && !sameInt(payload.id, venue)) throw new BundleError("other_venue", `this device serves venue ${venue}, not venue ${payload.id}`);
 }
 
 /** Key objects for every certificate key WebCrypto accepts, by the hex of the raw key. */

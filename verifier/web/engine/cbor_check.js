@@ -266,15 +266,14 @@ function encodeItem(out, value) {
     pushHead(out, 4, value.length);
     for (const item of value) encodeItem(out, item);
   } else if (value instanceof Map) {
-    // cbor2's canonical order, which cbor_check.py's dumps uses: shorter encoded keys
-    // first, then bytewise. For text keys alone, or unsigned integer keys alone, that is
-    // the bytewise order of RFC 8949 §4.2.1; it differs only across key types.
+    // RFC 8949 §4.2.1: bytewise order of the encoded keys, as cbor_check.py's dumps
+    // writes and its check requires (not cbor2's length-first canonical order).
     const entries = [...value].map(([k, v]) => {
       const key = new Writer();
       encodeItem(key, k);
       return [key.bytes(), v];
     });
-    entries.sort(([a], [b]) => a.length - b.length || compareArrays(a, b));
+    entries.sort(([a], [b]) => compareArrays(a, b));
     pushHead(out, 5, entries.length);
     for (const [key, v] of entries) {
       out.pushBytes(key);
@@ -284,14 +283,15 @@ function encodeItem(out, value) {
 }
 
 function compareArrays(a, b) {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length; // a prefix sorts first
 }
 
 /**
  * Encode deterministically, as cbor_check.py's dumps does, so a payload rebuilt here
  * hashes to what the service signed: shortest heads, definite lengths, map keys in
- * cbor2's canonical order. Takes what loads returns (Map, Array, Uint8Array, string,
+ * bytewise order of their encodings (RFC 8949 §4.2.1). Takes what loads returns (Map, Array, Uint8Array, string,
  * Number or BigInt integers, booleans, null).
  */
 export function dumps(value) {

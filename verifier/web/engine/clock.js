@@ -101,6 +101,15 @@ export function localMidnight(year, month, day, tz = PROGRAM_TZ) {
 
 const pad = (n, width = 2) => String(n).padStart(width, "0");
 
+/**
+ * "YYYY-MM-DD": the last local day a certificate with this exp is valid (the day holding
+ * the second before exp), as the API, the printed card and the holder page say.
+ */
+export function lastValidDay(exp, tz = PROGRAM_TZ) {
+  const p = localParts(exp - 1, tz);
+  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}`;
+}
+
 /** "YYYY-MM-DD HH:MM" in the program's time zone, for staff and holders. */
 export function localText(ts, tz = PROGRAM_TZ) {
   const p = localParts(ts, tz);

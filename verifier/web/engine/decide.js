@@ -8,11 +8,11 @@
  */
 
 import { hex } from "./bundle.js";
-import { localText } from "./clock.js";
+import { lastValidDay, localText } from "./clock.js";
 import { pyRepr } from "./convert.js";
 import * as hb1 from "./hb1.js";
 import { evaluate } from "./policy.js";
-import { REASONS, STAFF_CHECK, WARNINGS } from "./reasons.js";
+import { INPUTS, REASONS, STAFF_CHECK, WARNINGS } from "./reasons.js";
 
 export { REASONS };
 
@@ -20,6 +20,7 @@ export { REASONS };
 const DEFAULTS = {
   detail_zh: "",
   detail_en: "",
+  input_kind: null,
   name: null,
   id_last4: null,
   benefit: null,
@@ -103,7 +104,12 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
   try {
     decoded = hb1.decode(text);
   } catch (exc) {
-    if (exc instanceof hb1.HB1Error) return refuse(exc.reason, "", exc.detail);
+    if (exc instanceof hb1.HB1Error) {
+      // A sentence staff can act on (zh first); for a damaged Huicui code the rule follows.
+      const [zh, en] = INPUTS[exc.kind];
+      const detailEn = exc.kind === "damaged" ? `${en} (${exc.detail})` : en;
+      return refuse(exc.reason, zh, detailEn, { input_kind: exc.kind });
+    }
     throw exc;
   }
   const { claims } = decoded;
@@ -143,8 +149,8 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
     return refuse("not_yet_valid", `生效时间 ${when}`, `valid from ${when}`);
   }
   if (nowTs >= claims.exp + bundle.skew) {
-    const when = localText(claims.exp, bundle.tz);
-    return refuse("expired", `有效期至 ${when}`, `expired ${when}`);
+    const day = lastValidDay(claims.exp, bundle.tz);
+    return refuse("expired", `有效期至 ${day}`, `valid until ${day}`);
   }
   if (bundle.revoked.has(claims.cti)) return refuse("revoked");
 

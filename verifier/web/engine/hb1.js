@@ -9,6 +9,7 @@
 import * as base45 from "./base45.js";
 import * as cbor_check from "./cbor_check.js";
 import * as cose from "./cose.js";
+import { recognise } from "./foreign.js";
 
 export const PREFIX = "HB1:";
 export const MAX_TEXT_LENGTH = 1024; // a version-8 code holds ~211 characters; far past that is an attack
@@ -28,13 +29,18 @@ export const HC_ID_LAST4 = 2;
 export const HC_BENEFITS = 3;
 export const HC_DIRECTORY = 4;
 
-/** A certificate that cannot be read; `reason` is a decision reason code. */
+/**
+ * A certificate that cannot be read; `reason` is a decision reason code, `detail` names
+ * the broken rule, `kind` what the text looked like (foreign.KINDS; "damaged" for a
+ * Huicui code that does not read).
+ */
 export class HB1Error extends Error {
-  constructor(reason, detail) {
+  constructor(reason, detail, kind = "damaged") {
     super(`${reason}: ${detail}`);
     this.name = "HB1Error";
     this.reason = reason;
     this.detail = detail;
+    this.kind = kind;
   }
 }
 
@@ -89,8 +95,8 @@ export function claimsProblem(c) {
   return null;
 }
 
-function malformed(detail) {
-  return new HB1Error("malformed", detail);
+function malformed(detail, kind = "damaged") {
+  return new HB1Error("malformed", detail, kind);
 }
 
 /**
@@ -99,9 +105,12 @@ function malformed(detail) {
  * for any input that is not exactly an HB1 certificate; never anything else.
  */
 export function decode(text) {
-  if (typeof text !== "string") throw malformed("input is not text");
-  if (codePoints(text) > MAX_TEXT_LENGTH) throw malformed(`input longer than ${MAX_TEXT_LENGTH} characters`);
-  if (!text.startsWith(PREFIX)) throw malformed(`prefix ${JSON.stringify(PREFIX)} missing`);
+  if (typeof text !== "string") throw malformed("input is not text", "not_huicui");
+  if (codePoints(text) > MAX_TEXT_LENGTH) {
+    const kind = text.startsWith(PREFIX) ? "damaged" : recognise(text);
+    throw malformed(`input longer than ${MAX_TEXT_LENGTH} characters`, kind);
+  }
+  if (!text.startsWith(PREFIX)) throw malformed(`prefix ${JSON.stringify(PREFIX)} missing`, recognise(text));
   let raw;
   try {
     raw = base45.decode(text.slice(PREFIX.length));

@@ -14,6 +14,10 @@ const pairs = (section) => Object.fromEntries(Object.entries(section).map(([code
 export const REASONS = pairs(table.reasons);
 /** Warning code -> [zh, en]. */
 export const WARNINGS = pairs(table.warnings);
+/** What an unreadable scan most likely is (foreign.KINDS) -> [zh, en]. */
+export const INPUTS = pairs(table.inputs);
+/** Why a bundle was not loaded (BundleError.code) -> [zh, en]. */
+export const BUNDLE_REFUSALS = pairs(table.bundle);
 /** What staff check on acceptance, [zh, en]. */
 export const STAFF_CHECK = pairs(table.prompts).staff_check;
 

@@ -25,17 +25,20 @@ test("dumps writes shortest heads and every kind of value the reader gives", () 
   assert.throws(() => dumps(1.5), TypeError);
 });
 
-test("dumps orders map keys as cbor2's canonical mode: shorter encodings first", () => {
-  // cbor2.dumps({-1: 0, 24: 0}, canonical=True) == a2 20 00 18 18 00 (checked with cbor2 5.9).
-  assert.equal(toHex(dumps(new Map([[24, 0], [-1, 0]]))), "a22000181800");
-  // Text keys alone: the bytewise order of RFC 8949 §4.2.1.
+test("dumps orders map keys bytewise by their encodings (RFC 8949 §4.2.1), not length-first", () => {
+  // cbor_check.dumps({-1: 0, 24: 0}) == a2 18 18 00 20 00; cbor2's canonical=True would
+  // write a2 20 00 18 18 00 (the shorter key first), which the readers refuse.
+  assert.equal(toHex(dumps(new Map([[-1, 0], [24, 0]]))), "a21818002000");
+  assert.equal(toHex(dumps(new Map([[24, 0], [-1, 0]]))), "a21818002000");
+  // Text keys alone: bytewise too, and there it is also the shorter key first.
   assert.equal(toHex(dumps(new Map([["bb", 1], ["a", 2], ["b", 3]]))), "a361610261620362626201");
 });
 
 test("loads with ordered: false leaves key order to the caller but still refuses repeats", () => {
-  const swapped = "a2 181800 2000"; // {24: 0, -1: 0}: bytewise order, not cbor2's
-  assert.deepEqual(loads(hex(swapped), { maxDepth: 2, ordered: false }), new Map([[24, 0], [-1, 0]]));
-  assert.notEqual(toHex(dumps(loads(hex(swapped), { maxDepth: 2, ordered: false }))), swapped.replace(/ /g, ""));
+  const lengthFirst = "a2 2000 181800"; // {-1: 0, 24: 0} in cbor2's canonical order, not bytewise
+  assert.deepEqual(loads(hex(lengthFirst), { maxDepth: 2, ordered: false }), new Map([[-1, 0], [24, 0]]));
+  assert.notEqual(toHex(dumps(loads(hex(lengthFirst), { maxDepth: 2, ordered: false }))), lengthFirst.replace(/ /g, ""));
+  assert.throws(() => loads(hex(lengthFirst), { maxDepth: 2 }), (e) => e instanceof CBORCheckError && /out of order/.test(e.message));
   assert.throws(() => loads(hex("a2 0100 0100"), { maxDepth: 2, ordered: false }), (e) => e instanceof CBORCheckError && /duplicate/.test(e.message));
   assert.throws(() => loads(hex("a2 0200 0100"), { maxDepth: 2 }), (e) => e instanceof CBORCheckError && /out of order/.test(e.message));
 });

@@ -1,6 +1,6 @@
-// Conformance: the JavaScript engine runs every published vector exactly as the vector
-// says: a decision vector's outcome, reason and (where it lists them) warnings; a bundle
-// vector's catch-up outcome, error code and what the device then holds. The modules run
+// Conformance: the JavaScript engine runs every published vector exactly as the manifest
+// says: a decision vector's outcome, reason, warnings and (for malformed) input kind; a
+// catch-up vector's outcome, error code and what the device then holds. The modules run
 // with either Ed25519 implementation, and so does the built file the service serves.
 
 import assert from "node:assert/strict";
@@ -11,27 +11,22 @@ import * as bundleModule from "../engine/bundle.js";
 import * as catchupModule from "../engine/catchup.js";
 import * as coseModule from "../engine/cose.js";
 import * as decideModule from "../engine/decide.js";
-import { bytes, catchUpVector, readVector, vectorFiles } from "../tools/vectors.js";
+import { catchUpVector, heldBundle, readManifest } from "../tools/vectors.js";
 
-const files = vectorFiles();
+const manifest = readManifest();
 const sources = { bundle: bundleModule, catchup: catchupModule, cose: coseModule, decide: decideModule };
 
-/** Decide a decision vector: open its three files with its pinned key, then its input. */
+/** Decide a decision vector: open its file set with its pinned key, then decide its input. */
 async function runDecision(engine, v) {
-  const bundle = await engine.bundle.openBundle(bytes(v.snapshot), v.heartbeat ? bytes(v.heartbeat) : null, bytes(v.profile), {
-    pinnedKey: bytes(v.pinned_key),
-  });
-  const d = await engine.decide.decide(v.input, { bundle, benefit: v.benefit, now: v.now, historyLookup: () => [] });
-  const got = { accepted: d.accepted, reason: d.reason };
-  const want = { accepted: v.expected.accepted, reason: v.expected.reason };
-  if ("warnings" in v.expected) {
-    got.warnings = d.warnings.map((w) => w.code);
-    want.warnings = v.expected.warnings;
-  }
-  return [got, want, d.detail_en];
+  const bundle = await heldBundle(engine, manifest, v);
+  const history = v.history.map((h) => [h.at, h.venue]);
+  const d = await engine.decide.decide(v.input, { bundle, benefit: v.benefit, now: v.now, historyLookup: () => history });
+  const got = { accepted: d.accepted, reason: d.reason, warnings: d.warnings.map((w) => w.code) };
+  if ("input_kind" in v.expected) got.input_kind = d.input_kind;
+  return [got, d.detail_en];
 }
 
-/** Run a bundle vector as tests/verifier/test_bundle_vectors.py does: one catch-up. */
+/** Run a catch-up vector as tests/verifier/test_vectors.py does: one catch-up. */
 async function runCatchUp(engine, v) {
   let got;
   try {
@@ -41,36 +36,28 @@ async function runCatchUp(engine, v) {
     if (!(exc instanceof engine.bundle.BundleError)) throw exc;
     got = { outcome: "refused", error: exc.code, detail: exc.detail };
   }
-  const want = v.expected;
-  return [Object.fromEntries(Object.keys(want).map((k) => [k, got[k]])), want, got.detail];
+  return [Object.fromEntries(Object.keys(v.expected).map((k) => [k, got[k]])), got.detail];
 }
 
-function kindOf(v) {
-  if ("input" in v && "snapshot" in v && "profile" in v && "expected" in v) return "decision";
-  if ("files" in v && "enrolled" in v && "expected" in v) return "bundle";
-  return null;
-}
-
-const RUNNERS = { decision: runDecision, bundle: runCatchUp };
+const RUNNERS = { decision: runDecision, catch_up: runCatchUp };
 
 async function agreeOnEveryVector(t, engine) {
-  const agreed = { decision: 0, bundle: 0 };
-  for (const file of files) {
-    const v = readVector(file);
-    const kind = kindOf(v);
-    assert.ok(kind, `${file}: a vector shape this runner does not know (teach test/vectors.test.js)`);
-    const [got, want, detail] = await RUNNERS[kind](engine, v);
-    assert.deepEqual(got, want, `${file}: ${v.description} (${detail})`);
-    agreed[kind]++;
+  const agreed = { decision: 0, catch_up: 0 };
+  for (const v of manifest.vectors) {
+    const run = RUNNERS[v.kind];
+    assert.ok(run, `${v.name}: a vector kind this runner does not know (teach test/vectors.test.js)`);
+    const [got, detail] = await run(engine, v);
+    assert.deepEqual(got, v.expected, `${v.name}: ${v.description} (${detail})`);
+    agreed[v.kind]++;
   }
-  assert.equal(agreed.decision + agreed.bundle, files.length);
-  t.diagnostic(`${agreed.decision} decision and ${agreed.bundle} bundle vectors agree, of ${files.length}`);
+  assert.equal(agreed.decision + agreed.catch_up, manifest.vectors.length);
+  t.diagnostic(`${agreed.decision} decision and ${agreed.catch_up} catch-up vectors agree, of ${manifest.vectors.length}`);
 }
 
 test("the vectors are there", () => {
-  const kinds = files.map((file) => kindOf(readVector(file)));
-  assert.ok(kinds.filter((k) => k === "decision").length >= 100, "too few decision vectors");
-  assert.ok(kinds.filter((k) => k === "bundle").length >= 35, "too few bundle vectors");
+  const count = (kind) => manifest.vectors.filter((v) => v.kind === kind).length;
+  assert.ok(count("decision") >= 150, `only ${count("decision")} decision vectors`);
+  assert.ok(count("catch_up") >= 35, `only ${count("catch_up")} catch-up vectors`);
 });
 
 for (const backend of ["webcrypto", "noble"]) {

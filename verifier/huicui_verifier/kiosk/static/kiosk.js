@@ -40,11 +40,12 @@
     s.lang = code;
     return s;
   }
+  // Chinese first; a text the same in both languages (a venue with no English name) once.
   function pair(zh, en, sep = " / ") {
     const f = document.createDocumentFragment();
     if (zh) f.append(lang("zh-CN", zh));
-    if (zh && en) f.append(sep);
-    if (en) f.append(lang("en", en));
+    if (zh && en && en !== zh) f.append(sep);
+    if (en && en !== zh) f.append(lang("en", en));
     return f;
   }
 
@@ -82,25 +83,51 @@
     );
   }
 
-  function companionsText(n) {
-    if (!n) return null;
-    return pair(`可带同行 ${n} 人`, `${n} companion${n > 1 ? "s" : ""} may come along`);
+  // The verdict in both languages on one line (it wraps on a narrow screen).
+  function verdict(zh, en) {
+    return node(
+      "div",
+      "verdict-line",
+      node("p", "verdict", lang("zh-CN", zh)),
+      node("p", "verdict-en", lang("en", en)),
+    );
+  }
+
+  function repeatBanner() {
+    return node(
+      "p",
+      "repeat-note",
+      pair("↻ 重复扫码，未再次计次", "Repeat: not counted again", " · "),
+    );
+  }
+
+  function markRepeat() {
+    // The same card again while its answer is on screen: say so, and keep it up longer.
+    if (!result.classList.contains("repeat")) {
+      result.classList.add("repeat");
+      result.prepend(repeatBanner());
+    }
+    clearTimeout(resetTimer);
+    resetTimer = setTimeout(showIdle, SHOW_MS);
   }
 
   function showDecision(d) {
-    // A card still in view repeats its answer: never over a result on screen (it may be a
-    // newer card's), only to remind staff once the page is back to the prompt.
-    if (d.repeat && shownSeq !== null) return;
+    // A card still in view repeats its answer. Over its own answer it only marks it as a
+    // repeat; over another card's answer (a newer one) nothing changes; on the prompt it
+    // shows the old answer again, marked as a repeat so nobody takes it for a new use.
+    if (d.repeat && shownSeq !== null) {
+      if (String(d.seq) === result.dataset.seq) markRepeat();
+      return;
+    }
     const parts = [];
+    if (d.repeat) parts.push(repeatBanner());
     if (d.accepted) {
-      parts.push(node("p", "verdict", lang("zh-CN", "✔ 通过")));
-      parts.push(node("p", "verdict-en", lang("en", "Accepted")));
+      parts.push(verdict("✔ 通过", "Accepted"));
       if (d.benefit_name_zh) {
         parts.push(node("p", "reason", pair(d.benefit_name_zh, d.benefit_name_en)));
       }
     } else {
-      parts.push(node("p", "verdict", lang("zh-CN", "✘ 拒绝")));
-      parts.push(node("p", "verdict-en", lang("en", "Refused")));
+      parts.push(verdict("✘ 拒绝", "Refused"));
       parts.push(node("p", "reason", lang("zh-CN", d.reason_zh)));
       parts.push(node("p", "reason-en", lang("en", d.reason_en)));
       if (d.detail_zh || d.detail_en) {
@@ -125,8 +152,6 @@
       const gets = node("p", "gets", pair("享受", "Gets"), "：");
       gets.append(node("b", "", pair(d.effect_zh, d.effect_en)));
       parts.push(gets);
-      const comp = companionsText(d.companions);
-      if (comp) parts.push(node("p", "gets", comp));
       if (d.policy_message_zh || d.policy_message_en) {
         parts.push(node("p", "gets", pair(d.policy_message_zh, d.policy_message_en)));
       }
@@ -136,11 +161,6 @@
     }
     for (const w of d.warnings || []) {
       parts.push(node("span", "warning", pair(`⚠ ${w.message_zh}`, w.message_en)));
-    }
-    if (d.repeat) {
-      parts.push(
-        node("span", "repeat-note", pair("重复扫码，未再次计次", "Seen again: not counted again")),
-      );
     }
     result.className = `result ${d.accepted ? "accepted" : "refused"}${d.repeat ? " repeat" : ""}`;
     result.dataset.reason = d.reason;
@@ -161,12 +181,23 @@
 
   // --- bundle status -----------------------------------------------------------------
 
+  // The same words as huicui_verifier.render.age_text.
   function ageText(seconds) {
-    const h = Math.floor(seconds / 3600);
-    if (h < 1) return ["不到 1 小时前", "less than an hour ago"];
-    if (h < 48) return [`${h} 小时前`, `${h} h ago`];
-    const days = Math.floor(h / 24);
-    return [`${days} 天前（${h} 小时）`, `${days} days ago (${h} h)`];
+    const s = Math.max(0, seconds);
+    if (s < 60) return ["刚刚", "just now"];
+    if (s < 3600) return [`${Math.floor(s / 60)} 分钟前`, `${Math.floor(s / 60)} min ago`];
+    if (s < 48 * 3600) return [`${Math.floor(s / 3600)} 小时前`, `${Math.floor(s / 3600)} h ago`];
+    return [`${Math.floor(s / 86400)} 天前`, `${Math.floor(s / 86400)} days ago`];
+  }
+
+  // When the device last heard from the service, or took a file: what staff can act on.
+  function freshness(s) {
+    if (s.checked_age_seconds === null || s.checked_age_seconds === undefined) {
+      return ["上次同步：未知", "last checked: unknown"];
+    }
+    const [zh, en] = ageText(s.checked_age_seconds);
+    if (s.checked_source === "file") return [`从文件加载于 ${zh}`, `loaded from a file ${en}`];
+    return [`上次同步 ${zh}`, `last checked ${en}`];
   }
 
   function setOffline(off) {
@@ -188,18 +219,17 @@
       $("not-enrolled-detail").textContent = s.code ? `(${s.code})` : "";
       return;
     }
-    $("venue").textContent = `${s.program_zh} · ${s.venue_zh}`;
-    const benefit = s.benefit ? ` · ${s.benefit.en}` : "";
-    $("venue-en").textContent = `${s.program_en} · ${s.venue_en}${benefit}`;
-    if (s.benefit) $("venue").textContent += ` · ${s.benefit.zh}`;
-    const [ageZh, ageEn] = ageText(s.age_seconds);
+    const joined = (...items) => items.filter((x) => x).join(" · ");
+    $("venue").textContent = joined(s.program_zh, s.venue_zh, s.benefit && s.benefit.zh);
+    $("venue-en").textContent = joined(s.program_en, s.venue_en, s.benefit && s.benefit.en);
+    const [checkedZh, checkedEn] = freshness(s);
     const sep = () => node("span", "sep", " · ");
     const zh = node(
       "span",
       "",
       `版本 v${s.version}`,
       sep(),
-      `更新于 ${ageZh}`,
+      checkedZh,
       sep(),
       s.stale ? `⚠ 已过期（${s.expires_at}）` : `有效期至 ${s.expires_at}`,
       sep(),
@@ -211,9 +241,9 @@
       "",
       `version ${s.version}`,
       sep(),
-      `updated ${ageEn}`,
+      checkedEn,
       sep(),
-      s.stale ? "⚠ out of date" : "valid",
+      s.stale ? `⚠ out of date since ${s.expires_at}` : `valid until ${s.expires_at}`,
       sep(),
       s.fail_mode_en,
     );

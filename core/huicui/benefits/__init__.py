@@ -1,0 +1,1 @@
+"""The installed benefits: the catalogue staff read and who is eligible for what."""
