@@ -153,6 +153,8 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         from piccolo.engine.finder import engine_finder
 
+        if warning := settings.server.base_url_warning():
+            log.warning("%s", warning)
         async with connection_pool(engine_finder(), settings.database.pool_size):
             from huicui.issuance.keys import ensure_keys_at_startup
 

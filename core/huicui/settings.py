@@ -13,8 +13,11 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 class SettingsError(Exception):
@@ -35,16 +38,64 @@ class ProgramSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("program.default_term_days must be positive")
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_ALL_INTERFACES = {"0.0.0.0", "::", ""}  # noqa: S104 (names, not a bind)
+
+
 class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: str = "http://127.0.0.1:8000"
+    # Empty: links are made from host and port (see ``base_url``).
+    public_url: str = ""
     max_body_bytes: int = 5 * 1024 * 1024
     log_level: str = "info"
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise ValueError("server.port must be between 1 and 65535")
+        if self.public_url:
+            parts = urlsplit(self.public_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("server.public_url must be empty or an http(s):// URL")
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise ValueError("server.log_level must be one of " + ", ".join(LOG_LEVELS))
+
+    def base_url(self) -> str:
+        """Where holders and devices reach the service, without a trailing slash.
+
+        ``public_url`` when set (behind a proxy it is the only way to know); otherwise
+        the host and port this process serves, so changing the port moves every link.
+        """
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in _ALL_INTERFACES else self.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+    def base_url_warning(self) -> str | None:
+        """Why links made from ``base_url`` may not reach this process, or ``None``.
+
+        A ``public_url`` naming this machine (a loopback name or ``host``) on another
+        port than the one served disagrees for sure; a different host name is a proxy
+        in front and is trusted. Serving every interface without a ``public_url`` gives
+        links only this machine can follow.
+        """
+        if not self.public_url:
+            if self.host in _ALL_INTERFACES:
+                return (
+                    f"server.host is {self.host or '(all)'} and server.public_url is not set: "
+                    f"links use {self.base_url()}, which other machines cannot reach; "
+                    "set server.public_url"
+                )
+            return None
+        parts = urlsplit(self.public_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        local = parts.hostname in _LOOPBACK or parts.hostname == self.host
+        if local and port != self.port:
+            return (
+                f"server.public_url is {self.public_url} but this process serves port "
+                f"{self.port}: card links and device enrolment commands will not reach it"
+            )
+        return None
 
 
 class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -40,23 +40,32 @@ async def migrate_cmd(args: argparse.Namespace) -> int:
 
 
 def serve_cmd(args: argparse.Namespace) -> int:
+    import msgspec
     import uvicorn
 
+    from huicui.app import create_app
+
     settings = load_settings()
-    host = args.host or settings.server.host
-    port = args.port or settings.server.port
-    print(f"荟萃服务 / Huicui service on http://{host}:{port}")
-    print(f"  API 文档 / OpenAPI docs: http://{host}:{port}/schema")
+    # The app gets the host and port actually served, so links made from them
+    # (server.base_url) follow --port as they follow HUICUI_SERVER_PORT.
+    server = msgspec.structs.replace(
+        settings.server,
+        host=args.host or settings.server.host,
+        port=args.port or settings.server.port,
+    )
+    settings = msgspec.structs.replace(settings, server=server)
+    print(f"荟萃服务 / Huicui service on http://{server.host}:{server.port}")
+    print(f"  链接地址 / links and enrolment use: {server.base_url()}")
+    print(f"  API 文档 / OpenAPI docs: {server.base_url()}/schema")
     print(
         "  首个管理员令牌 / first admin token: "
         ".venv/bin/huicui token create --role admin --name <你的名字>"
     )
     uvicorn.run(
-        "huicui.app:app_factory",
-        factory=True,
-        host=host,
-        port=port,
-        log_level=settings.server.log_level,
+        create_app(settings),
+        host=server.host,
+        port=server.port,
+        log_level=server.log_level.lower(),
         access_log=False,
     )
     return 0
@@ -82,6 +91,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Start the service with uvicorn. Several processes may "
         "share one PostgreSQL database.",
     )
-    p.add_argument("--host", help="default: server.host")
-    p.add_argument("--port", type=int, help="default: server.port")
+    p.add_argument("--host", help="监听地址 / address to listen on (default: server.host)")
+    p.add_argument("--port", type=int, help="端口 / port (default: server.port)")
     p.set_defaults(func=serve_cmd)

@@ -64,7 +64,7 @@ def end_of_day(day: dt.date, tz: Any) -> int:
 
 def holder_link(ctx: Context, token: str) -> str:
     """The full URL of a holder card page."""
-    return f"{ctx.settings.server.public_url.rstrip('/')}/cards/{token}"
+    return f"{ctx.settings.server.base_url()}/cards/{token}"
 
 
 def new_holder_token() -> str:
