@@ -41,6 +41,7 @@ from huicui.misuse.controller import MisuseController
 from huicui.misuse.scan import MisuseDetector
 from huicui.plugins.manager import BenefitPlugins
 from huicui.reports.controller import get_settlement
+from huicui.request_ids import RequestIdMiddleware
 from huicui.settings import Settings, load_settings
 from huicui.sync.controller import list_synced_redemptions, sync_redemptions
 from huicui.sync.outbox import OutboxWorker
@@ -171,8 +172,10 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.server.max_body_bytes,
-        # Refuses NUL characters, non-UTF-8 or too deep JSON, wrong media types (400/415/422).
-        middleware=[InputGuardMiddleware()],
+        # Request ids first, so every answer (a refusal of the guard too) carries one; the
+        # guard refuses NUL characters, non-UTF-8 or too deep JSON, wrong media types
+        # (400/415/422).
+        middleware=[RequestIdMiddleware(), InputGuardMiddleware()],
         openapi_config=OpenAPIConfig(
             title="Huicui 荟萃 API",
             version=__version__,
