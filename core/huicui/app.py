@@ -26,6 +26,7 @@ from litestar.types import ControllerRouterHandler
 from huicui import __version__
 from huicui.audit.controller import AuditController
 from huicui.auth import DEVICE_PREFIX, STAFF_PREFIX, Resolvers, public, resolve_staff
+from huicui.auth.failures import FailedAuthLimiter
 from huicui.benefits.controller import BenefitController
 from huicui.bundles.controller import get_bundle
 from huicui.context import Context
@@ -168,7 +169,11 @@ def create_app(
         # Every handler that needs the context names a ``ctx`` parameter; this is the
         # only way handlers get it.
         dependencies={"ctx": Provide(provide_ctx, sync_to_thread=False)},
-        state=State({"ctx": ctx, "resolvers": dict(resolvers or default_resolvers(ctx))}),
+        state=State({
+            "ctx": ctx,
+            "resolvers": dict(resolvers or default_resolvers(ctx)),
+            "auth_failures": FailedAuthLimiter(settings.auth),
+        }),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.server.max_body_bytes,

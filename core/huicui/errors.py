@@ -82,6 +82,17 @@ class UnsupportedMediaType(HuicuiError):
     code = "unsupported_media_type"
 
 
+class TooManyRequests(HuicuiError):
+    """Answered with ``Retry-After``: ``retry_after`` seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message_zh: str, message_en: str, *, retry_after: int) -> None:
+        super().__init__(message_zh, message_en, retry_after=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 def problem(
     status: int, code: str, title_en: str, title_zh: str, detail: str = "", **extra: Any
 ) -> Response:
@@ -125,9 +136,11 @@ def _with_request_id(handler: Any) -> Any:
 
 
 def _huicui_error_handler(_: Request, exc: HuicuiError) -> Response:
-    return problem(
+    response = problem(
         exc.status, exc.code, exc.message_en, exc.message_zh, exc.message_en, **exc.extra
     )
+    response.headers.update(getattr(exc, "headers", {}))
+    return response
 
 
 def _validation_handler(_: Request, exc: ValidationException) -> Response:
@@ -241,6 +254,7 @@ __all__ = [
     "MediaType",
     "NotFound",
     "TooLarge",
+    "TooManyRequests",
     "UnsupportedMediaType",
     "problem",
 ]

@@ -98,6 +98,22 @@ class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return None
 
 
+class AuthSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Failed bearer tokens per client address (``huicui.auth.failures``)."""
+
+    max_failures: int = 20  # failed tokens from one address per window before 429
+    window_seconds: int = 60
+    tracked_clients: int = 10_000  # addresses remembered; the oldest are forgotten first
+
+    def __post_init__(self) -> None:
+        if self.max_failures < 1:
+            raise ValueError("auth.max_failures must be positive")
+        if not 1 <= self.window_seconds <= 86_400:
+            raise ValueError("auth.window_seconds must be 1..86400")
+        if self.tracked_clients < 1:
+            raise ValueError("auth.tracked_clients must be positive")
+
+
 class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     url: str = "sqlite:///var/huicui.sqlite3"
     pool_size: int = 10  # PostgreSQL connections per process; 0 = one per query
@@ -176,6 +192,7 @@ class SyncSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     program: ProgramSettings = msgspec.field(default_factory=ProgramSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     secrets: SecretsSettings = msgspec.field(default_factory=SecretsSettings)
     roster: RosterSettings = msgspec.field(default_factory=RosterSettings)
