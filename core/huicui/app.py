@@ -53,6 +53,8 @@ from huicui.venues.devices import device_principal
 
 log = logging.getLogger("huicui")
 
+# Libraries whose debug records carry SQL parameters (personal data).
+QUIET_LOGGERS = ("aiosqlite", "asyncpg", "piccolo", "sqlite3")
 
 def default_resolvers(ctx: Context) -> Resolvers:
     """Bearer token prefix → who it names: staff, and devices from the app's memory.
@@ -195,6 +197,9 @@ def create_app(
         ),
         logging_config=LoggingConfig(
             root={"level": settings.server.log_level.upper(), "handlers": ["queue_listener"]},
+            # Database drivers log statements and their parameters at debug level (a
+            # search for an ID number, say): never below INFO, whatever server.log_level.
+            loggers={name: {"level": "INFO"} for name in QUIET_LOGGERS},
             # Refusals (4xx) are answers, not incidents; unexpected errors are logged by
             # huicui.errors without their message (it might quote personal data).
             log_exceptions="debug",
