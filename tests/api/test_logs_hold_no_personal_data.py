@@ -4,13 +4,12 @@ uvicorn as ``huicui serve`` configures it, with every record of every logger cap
 from __future__ import annotations
 
 import logging
-import threading
-import time
 import traceback
 
 import httpx
 import msgspec
 import pytest
+from huicui_test_support import uvicorn_in_thread
 
 ID_DOCS = ["11010519491231002X", "44030119800101123X"]
 PHONES = ["13912345678", "13787654321"]
@@ -52,7 +51,6 @@ def debug_service(db, settings, every_record):
     """The app at log level debug under uvicorn, configured as ``huicui serve`` does."""
     import socket
 
-    import uvicorn
     from huicui.app import create_app
     from huicui.cli.setup import server_config
 
@@ -61,18 +59,8 @@ def debug_service(db, settings, every_record):
         port = s.getsockname()[1]
     server_settings = msgspec.structs.replace(settings.server, log_level="debug", port=port)
     settings = msgspec.structs.replace(settings, server=server_settings)
-    server = uvicorn.Server(server_config(create_app(settings), settings))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with uvicorn_in_thread(server_config(create_app(settings), settings)):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 async def test_sensitive_flows_at_debug_level_log_nothing_personal(

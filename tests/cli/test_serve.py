@@ -13,16 +13,9 @@ from pathlib import Path
 
 import pytest
 from huicui.settings import ServerSettings
+from huicui_test_support import free_port
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Served:
@@ -33,7 +26,7 @@ class Served:
                     **env}
         self.tmp = tmp
         self.run("migrate")
-        self.port = _free_port()
+        self.port = free_port()
         self.log = open(tmp / "serve.log", "wb")  # closed in stop()
         self.proc = subprocess.Popen(
             [str(BIN / "huicui"), "serve", "--port", str(self.port), *args],

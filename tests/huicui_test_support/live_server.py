@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
-import time
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from huicui_test_support import free_port, uvicorn_in_thread
 
 
 @contextlib.contextmanager
@@ -20,20 +14,10 @@ def serving(app):
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the service did not start")
-        time.sleep(0.05)
-    try:
+    with uvicorn_in_thread(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                          log_level="warning", lifespan="on",
+                                          access_log=False)):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 def post_and_hang_up(base_url: str, path: str, token: str, body: bytes) -> None:
