@@ -19,11 +19,11 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from huicui import __version__
+from huicui.api_docs import LocalSwaggerUI, docs_router
 from huicui.audit.controller import AuditController
 from huicui.auth import DEVICE_PREFIX, STAFF_PREFIX, Resolvers, public, resolve_staff
 from huicui.auth.failures import FailedAuthLimiter
@@ -189,7 +189,9 @@ def create_app(
             description="Roster, certificates (HB1), verifier bundles and sync. "
             "Authenticate with `Authorization: Bearer <token>`.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Served from the service itself: no CDN (the page works without internet).
+            render_plugins=[LocalSwaggerUI()],
+            openapi_router=docs_router("/schema"),
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
