@@ -98,6 +98,33 @@ class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return None
 
 
+class CertificateSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What the printed certificate and the holder page name besides the card itself."""
+
+    # The body whose seal goes on the certificate. In Beihai, as in most Chinese cities,
+    # talent honours are conferred under the city party committee's talent work leading
+    # group; its office (人才办) runs the roster day to day and keeps the seal.
+    issuer_zh: str = "中共北海市委人才工作领导小组办公室"
+    issuer_en: str = "Office of the Talent Work Leading Group, CPC Beihai Municipal Committee"
+    seal_area: bool = True  # a marked circle where the issuer stamps its seal
+    # Whom a holder asks when the card page says the card is no longer valid;
+    # empty: the issuer. A phone is shown only when set (no made-up number).
+    contact_zh: str = ""
+    contact_en: str = ""
+    contact_phone: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.issuer_zh.strip() or not self.issuer_en.strip():
+            raise ValueError("certificate.issuer_zh and certificate.issuer_en must be set")
+        for name in ("issuer_zh", "issuer_en", "contact_zh", "contact_en", "contact_phone"):
+            if len(getattr(self, name)) > 80:
+                raise ValueError(f"certificate.{name} must be at most 80 characters")
+
+    def contact(self) -> tuple[str, str]:
+        """(zh, en) of whom holders contact: the contact when set, else the issuer."""
+        return (self.contact_zh or self.issuer_zh, self.contact_en or self.issuer_en)
+
+
 class AuthSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Failed bearer tokens per client address (``huicui.auth.failures``)."""
 
@@ -193,6 +220,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     program: ProgramSettings = msgspec.field(default_factory=ProgramSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
+    certificate: CertificateSettings = msgspec.field(default_factory=CertificateSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     secrets: SecretsSettings = msgspec.field(default_factory=SecretsSettings)
     roster: RosterSettings = msgspec.field(default_factory=RosterSettings)
