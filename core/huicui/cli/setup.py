@@ -96,21 +96,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "setup",
         help="开发环境初始化：密钥与迁移 / dev secrets and migrations",
-        description="Create missing development secrets under var/secrets "
+        description="在 var/secrets 下创建缺少的开发密钥并迁移数据库（生产环境请用 "
+        "HUICUI_SECRETS_*）/ Create missing development secrets under var/secrets "
         "(never for production: give HUICUI_SECRETS_* there) and migrate.",
     )
     p.set_defaults(func=run_async(setup_cmd))
     p = sub.add_parser(
         "migrate",
         help="运行数据库迁移 / apply migrations",
-        description="Apply every pending migration of the core and plugins. Safe to run again.",
+        description="执行核心与插件的所有待执行迁移，可重复运行 / Apply every pending "
+        "migration of the core and plugins. Safe to run again.",
     )
     p.set_defaults(func=run_async(migrate_cmd))
     p = sub.add_parser(
         "serve",
         help="启动服务 / start the HTTP service",
-        description="Start the service with uvicorn. Several processes may "
-        "share one PostgreSQL database.",
+        description="用 uvicorn 启动服务；多个进程可共用一个 PostgreSQL 数据库 / Start the "
+        "service with uvicorn. Several processes may share one PostgreSQL database.",
     )
     p.add_argument("--host", help="监听地址 / address to listen on (default: server.host)")
     p.add_argument("--port", type=int, help="端口 / port (default: server.port)")
