@@ -9,7 +9,7 @@ import traceback
 import httpx
 import msgspec
 import pytest
-from huicui_test_support import uvicorn_in_thread
+from huicui_test_support.live_server import uvicorn_in_thread
 
 ID_DOCS = ["11010519491231002X", "44030119800101123X"]
 PHONES = ["13912345678", "13787654321"]

@@ -7,7 +7,7 @@ import json
 import urllib.request
 
 import pytest
-from huicui_test_support import free_port, uvicorn_in_thread
+from huicui_test_support.live_server import free_port, uvicorn_in_thread
 
 pytestmark = pytest.mark.browser
 

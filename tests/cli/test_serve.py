@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from huicui.settings import ServerSettings
-from huicui_test_support import free_port
+from huicui_test_support.live_server import free_port
 
 BIN = Path(sys.executable).parent
 

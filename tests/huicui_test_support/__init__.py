@@ -7,7 +7,6 @@ green CI run always includes these tests.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 
@@ -42,35 +41,3 @@ def vectors_kit():
     sys.modules[_VECTOR_KIT] = module
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def uvicorn_in_thread(config):
-    """Run a ``uvicorn.Config`` in a background thread until the block ends."""
-    import threading
-    import time
-
-    import uvicorn
-
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the service did not start")
-        time.sleep(0.05)
-    try:
-        yield server
-    finally:
-        server.should_exit = True
-        thread.join(15)

@@ -10,13 +10,13 @@ from pathlib import Path
 import msgspec
 import pytest
 from huicui_test_support import require_tool
-from issuance_helpers import approved
+from huicui_test_support.members import active_member
 
 SHANGHAI_DATE = re.compile(r"签发日期 Issued (\d{4}-\d{2}-\d{2})")
 
 
 async def _pdf(client, tokens, tmp_path: Path, name: str = "欧阳娜", revoke=False) -> Path:
-    m = await approved(client, tokens, name)
+    m = await active_member(client, tokens, name)
     if revoke:
         r = await client.post(f"/api/v1/certificates/{m['certificate_id']}/revoke",
                               headers=tokens.h("reviewer"), json={"reason": "测试撤销"})

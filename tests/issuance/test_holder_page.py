@@ -89,7 +89,7 @@ async def test_a_revoked_card_says_so_in_red(client, tokens):
 
 
 async def test_a_revoked_card_lists_no_benefits_but_why_and_whom_to_ask(client, tokens, settings):
-    m = await approved(client, tokens)
+    m = await active_member(client, tokens)
     cti = m["certificate_id"]
     cert = (await client.get(f"/api/v1/certificates/{cti}", headers=tokens.h("auditor"))).json()
     token = (await _link(client, tokens, cti))["token"]
