@@ -56,6 +56,7 @@ log = logging.getLogger("huicui")
 # Libraries whose debug records carry SQL parameters (personal data).
 QUIET_LOGGERS = ("aiosqlite", "asyncpg", "piccolo", "sqlite3")
 
+
 def default_resolvers(ctx: Context) -> Resolvers:
     """Bearer token prefix → who it names: staff, and devices from the app's memory.
 
