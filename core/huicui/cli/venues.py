@@ -224,7 +224,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_async(venue_kinds))
     c = vs.add_parser("list", help="列出场所 / list venues",
                       description="场所，可按合作方或类型筛选 / venues, by partner or kind",
-                      epilog="example: huicui venue list --kind ferry --json")
+                      epilog="example: huicui venue list --partner 3 --json")
     c.add_argument("--partner", type=int, help="只列该合作方的 / only this partner's")
     c.add_argument("--kind", help="只列该类型 / only this kind")
     add_json_flag(c)
