@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
-import time
 
 
 def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @contextlib.contextmanager
-def serving(app):
-    """Serve ``app`` until the block ends; yields the base URL."""
+def uvicorn_in_thread(config):
+    """Run a ``uvicorn.Config`` in a background thread until the block ends."""
+    import threading
+    import time
+
     import uvicorn
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on", access_log=False))
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -30,10 +30,22 @@ def serving(app):
             raise RuntimeError("the service did not start")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server
     finally:
         server.should_exit = True
         thread.join(15)
+
+
+@contextlib.contextmanager
+def serving(app):
+    """Serve ``app`` until the block ends; yields the base URL."""
+    import uvicorn
+
+    port = free_port()
+    with uvicorn_in_thread(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                          log_level="warning", lifespan="on",
+                                          access_log=False)):
+        yield f"http://127.0.0.1:{port}"
 
 
 def post_and_hang_up(base_url: str, path: str, token: str, body: bytes) -> None:

@@ -104,13 +104,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bundle",
         help="核验数据 / verifier bundles",
-        description="Verifier bundles: export one as a file, or show the current one.",
+        description="核验数据：导出为文件，或查看当前版本 / Verifier bundles: export one as a "
+        "file, or show the current one.",
     )
     bsub = p.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
     c = bsub.add_parser(
         "export",
         help="导出某场所的核验数据文件 / write a venue's bundle to a file",
-        description="Write the signed bundle of one venue to a file, for devices "
+        description="将某场所的签名核验数据写入文件，供从不联网的设备使用 / "
+        "Write the signed bundle of one venue to a file, for devices "
         "that never go online. Prints the version and the key fingerprint.",
         epilog=EXPORT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -121,6 +123,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = bsub.add_parser(
         "show",
         help="当前核验数据概况 / version, counts and size",
+        description="当前核验数据的版本、数量与大小 / the current bundle's version, counts "
+        "and size",
         epilog=SHOW_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

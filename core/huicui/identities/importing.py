@@ -28,6 +28,7 @@ from huicui.identities.schemas import IdentityIn, ImportReport, RowProblem
 from huicui.identities.service import parse_identity, row_values
 from huicui.identities.tables import Identity
 from huicui.memberships.tables import Membership
+from huicui.wording import count_en
 
 CHUNK = 500
 MAX_LISTED_PROBLEMS = 10_000
@@ -264,7 +265,8 @@ async def import_roster(
             "请修正后重新导入，或使用 skip_invalid 只导入有效行"
         )
         report.message_en = (
-            f"{len(invalid)} rows have problems, so nothing was imported (all-or-nothing). "
+            f"{count_en(len(invalid), 'row has', 'rows have')} problems, so nothing was "
+            "imported (all-or-nothing). "
             "Fix them and import again, or use skip_invalid to import only the valid rows"
         )
         return report
@@ -278,8 +280,8 @@ async def import_roster(
     report.message_zh = f"已导入 {len(created_ids)} 人" + (
         f"，跳过 {len(invalid)} 行有问题的数据" if invalid else ""
     )
-    report.message_en = f"Imported {len(created_ids)} people" + (
-        f"; skipped {len(invalid)} rows with problems" if invalid else ""
+    report.message_en = f"Imported {count_en(len(created_ids), 'person', 'people')}" + (
+        f"; skipped {count_en(len(invalid), 'row')} with problems" if invalid else ""
     )
     await audit.record(
         actor,
