@@ -315,3 +315,21 @@ async def test_export_then_import_round_trip(client, tokens):
         "编号/id", "登记时间/created_at"}
     names = sorted(row["display_name"] for row in await Identity.select())
     assert names == sorted(["李晓明", "=HYPERLINK(\"x\")", "陈静"])
+
+
+async def test_one_mask_in_the_api_the_csv_and_the_xlsx_export(client, tokens):
+    """The same person's document number and phone read the same wherever they are masked."""
+    from huicui.vault import mask
+
+    await _seed(client, tokens)
+    people = (await client.get("/api/v1/identities", headers=tokens.h("auditor"))).json()["items"]
+    api = {p["display_name"]: (p["id_doc_masked"], p["phone_masked"]) for p in people}
+    assert api["李晓明"] == (mask(IDS[0]), mask("13800138000")) == ("****002X", "****8000")
+    r = await client.get("/api/v1/identities/export", headers=tokens.h("auditor"))
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))[1:]
+    assert {row[1].lstrip("'"): (row[3], row[4]) for row in rows} == api
+    r = await client.get("/api/v1/identities/export", headers=tokens.h("auditor"),
+                         params={"format": "xlsx"})
+    ws = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).active
+    values = [list(row) for row in ws.iter_rows(values_only=True)][1:]
+    assert {str(v[1]).lstrip("'"): (v[3], v[4]) for v in values} == api
