@@ -333,3 +333,68 @@ async def test_one_mask_in_the_api_the_csv_and_the_xlsx_export(client, tokens):
     ws = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).active
     values = [list(row) for row in ws.iter_rows(values_only=True)][1:]
     assert {str(v[1]).lstrip("'"): (v[3], v[4]) for v in values} == api
+
+
+TITLE = "2026年银海区高层次人才名录（第一批）"
+
+
+def _titled_csv(rows, *, sep=",", encoding="gb18030", header=HEADER_ZH) -> bytes:
+    # As Excel saves a sheet whose title spans the columns: the title, a blank line, the header.
+    width = len(header)
+    lines = [[TITLE] + [""] * (width - 1), [""] * width, header, *rows]
+    return "\r\n".join(sep.join(line) for line in lines).encode(encoding)
+
+
+@pytest.mark.parametrize("variant", ["gb18030", "utf8-semicolon", "xlsx-merged", "two-notes"])
+async def test_a_title_above_the_header_is_skipped(client, tokens, variant):
+    rows = [_row("张伟", IDS[0]), _row("王芳", "110105194912310021")]
+    if variant == "gb18030":
+        data, name, ctype = _titled_csv(rows), "名录.csv", "text/csv"
+        header_row = 3
+    elif variant == "utf8-semicolon":
+        data, name, ctype = _titled_csv(rows, sep=";", encoding="utf-8"), "名录.csv", "text/csv"
+        header_row = 3
+    elif variant == "xlsx-merged":
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append([TITLE])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER_ZH))
+        ws.append([])
+        ws.append(HEADER_ZH)
+        for row in rows:
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        data, name, ctype, header_row = out.getvalue(), "名录.xlsx", XLSX, 3
+    else:  # a title, the issuing office and a date, then the header
+        lines = [[TITLE], ["银海区人社局"], ["填报日期：2026-03-01"], HEADER_ZH, *rows]
+        data = "\n".join(",".join(line) for line in lines).encode("gb18030")
+        name, ctype, header_row = "名录.csv", "text/csv", 4
+    r = await upload(client, tokens, data, name=name, ctype=ctype, dry_run=True)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["header_row"] == header_row and report["rows_total"] == 2
+    # Rows keep the numbers Excel shows: the bad ID is on the second row under the header.
+    assert [(p["row"], p["code"]) for p in report["problems"]] == [(header_row + 2, "bad_id_doc")]
+    assert report["ignored_columns"] == []
+
+
+async def test_no_header_under_a_title_names_the_title_row(client, tokens):
+    # The header row is misspelt: the title is the only thing the reader recognizes.
+    lines = [[TITLE], [], ["名字?", "号码?"], ["张伟", IDS[0]]]
+    data = "\n".join(",".join(line) for line in lines).encode("gb18030")
+    r = await upload(client, tokens, data, name="名录.csv")
+    assert r.status_code == 422
+    body = r.json()
+    assert body["code"] == "import_missing_column" and body["missing"] == ["display_name", "id_doc"]
+    assert body["title_row"] == 1
+    assert f"第 1 行“{TITLE}”看起来是标题" in body["title_zh"]
+    assert "Row 1" in body["title"] and "looks like a title" in body["title"]
+    assert await Identity.count() == 0
+
+
+async def test_a_header_row_further_down_than_the_search_is_not_taken(client, tokens):
+    lines = [[f"说明 {i}"] for i in range(10)] + [HEADER_ZH, _row("张伟", IDS[0])]
+    data = "\n".join(",".join(line) for line in lines).encode()
+    r = await upload(client, tokens, data, name="名录.csv")
+    assert r.status_code == 422 and r.json()["code"] == "import_missing_column"

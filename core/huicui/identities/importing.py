@@ -23,7 +23,7 @@ from huicui.db.bulk import insert_rows
 from huicui.directories.service import default_directory_id, get_directory_row
 from huicui.errors import InvalidInput
 from huicui.identities.columns import BY_FIELD, REQUIRED, match_header, residency_value
-from huicui.identities.reading import Table, read_table
+from huicui.identities.reading import HEADER_SEARCH_ROWS, Table, read_table
 from huicui.identities.schemas import IdentityIn, ImportReport, RowProblem
 from huicui.identities.service import parse_identity, row_values
 from huicui.identities.tables import Identity
@@ -51,8 +51,14 @@ class _Row(msgspec.Struct):
     id_hash: str | None = None
 
 
-def map_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
-    """Column index → field, and the headers that were ignored; refuses gaps and repeats."""
+def map_header(
+    header: list[str], title: tuple[int, str] | None = None
+) -> tuple[dict[int, str], list[str]]:
+    """Column index → field, and the headers that were ignored; refuses gaps and repeats.
+
+    ``title`` (row number, text) is a row that looked like a title: a refusal for missing
+    columns names it, since the header was then not found below it either.
+    """
     mapping: dict[int, str] = {}
     seen: dict[str, str] = {}
     ignored: list[str] = []
@@ -72,10 +78,27 @@ def map_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
         mapping[index] = field
     missing = [column for column in REQUIRED if column.field not in seen]
     if missing:
+        hint_zh = hint_en = ""
+        extra: dict[str, Any] = {}
+        if title is not None:
+            row, text = title
+            shown = text if len(text) <= 40 else text[:39] + "…"
+            hint_zh = (
+                f"。第 {row} 行“{shown}”看起来是标题；在前 {HEADER_SEARCH_ROWS} 个非空行中"
+                "没有找到同时含有这些列名的表头行"
+            )
+            hint_en = (
+                f". Row {row} ({shown!r}) looks like a title; no row among the first "
+                f"{HEADER_SEARCH_ROWS} non-blank rows names these columns"
+            )
+            extra["title_row"] = row
         raise ImportMissingColumn(
-            "缺少必需的列：" + "、".join(c.zh for c in missing),
-            "Missing required column(s): " + ", ".join(f"{c.zh}/{c.en}" for c in missing),
+            "缺少必需的列：" + "、".join(c.zh for c in missing) + hint_zh,
+            "Missing required column(s): "
+            + ", ".join(f"{c.zh}/{c.en}" for c in missing)
+            + hint_en,
             missing=[c.field for c in missing],
+            **extra,
         )
     return mapping, ignored
 
@@ -184,7 +207,7 @@ async def import_roster(
 
     target = await _nomination_target(nominate, source_org, directory_id)
     table: Table = read_table(data, file_name, content_type, ctx.settings.roster.import_max_rows)
-    mapping, ignored = map_header(table.header)
+    mapping, ignored = map_header(table.header, table.title)
     total = len(table.rows)
     checked: list[_Row] = []
     first_seen: dict[str, int] = {}
@@ -245,6 +268,7 @@ async def import_roster(
         skipped_rows=[],
         problems=problems[:MAX_LISTED_PROBLEMS],
         problems_omitted=max(0, len(problems) - MAX_LISTED_PROBLEMS),
+        header_row=table.header_row,
         ignored_columns=ignored,
         directory_id=target,
     )
