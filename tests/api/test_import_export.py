@@ -398,3 +398,80 @@ async def test_a_header_row_further_down_than_the_search_is_not_taken(client, to
     data = "\n".join(",".join(line) for line in lines).encode()
     r = await upload(client, tokens, data, name="名录.csv")
     assert r.status_code == 422 and r.json()["code"] == "import_missing_column"
+
+
+def _workbook(rows, header=("姓名", "证件号码", "手机")) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(header))
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _with_cached_value(xlsx: bytes, cell: str, value: str) -> bytes:
+    """Store ``value`` as the computed result of the formula in ``cell``, as Excel does."""
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(xlsx)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                start = text.index(f'<c r="{cell}">')
+                end = text.index("</c>", start)
+                formula = text[text.index("<f>", start):text.index("</f>", start) + 4]
+                text = (text[:start] + f'<c r="{cell}" t="str">{formula}<v>{value}</v>'
+                        + text[end:])
+                data = text.encode()
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("variant", ["csv", "xlsx-number", "phone-csv"])
+async def test_an_id_excel_turned_into_a_number_says_so_and_how_to_fix_it(client, tokens,
+                                                                        variant):
+    if variant == "csv":  # Excel saves a CSV as it shows the cells
+        data = "姓名,证件号码\n甲,4.50502E+17\n乙,G12345678\n".encode("gb18030")
+        name, ctype, field = "a.csv", "text/csv", "id_doc"
+    elif variant == "xlsx-number":
+        data = _workbook([["甲", 4.50502e17, None], ["乙", "G12345678", None]])
+        name, ctype, field = "a.xlsx", XLSX, "id_doc"
+    else:
+        data = "姓名,证件号码,手机\n甲,G87654321,1.38001E+10\n乙,G12345678,\n".encode()
+        name, ctype, field = "a.csv", "text/csv", "phone"
+    r = await upload(client, tokens, data, name=name, ctype=ctype, dry_run=True)
+    report = r.json()
+    assert report["rows_valid"] == 1
+    (problem,) = report["problems"]  # one problem, not also "required" or a check digit
+    assert (problem["row"], problem["field"], problem["code"]) == (2, field, "number_lost_digits")
+    assert "4.50502E+17" in problem["zh"] and "文本格式" in problem["zh"]
+    assert "format the column as text" in problem["en"]
+
+
+async def test_a_real_but_wrong_id_still_gets_the_check_digit_message(client, tokens):
+    data = "姓名,证件号码\n甲,110105194912310021\n".encode()
+    r = await upload(client, tokens, data, dry_run=True)
+    (problem,) = r.json()["problems"]
+    assert problem["code"] == "bad_id_doc"
+
+
+async def test_formula_cells_read_their_stored_value_or_say_they_have_none(client, tokens):
+    data = _workbook([["甲", '="G1234"&"5678"', None], ["乙", '="G8765"&"4321"', None],
+                      ['=UPPER("bing")', "G11112222", None]])
+    data = _with_cached_value(data, "B2", "G12345678")  # saved by Excel: the value is kept
+    r = await upload(client, tokens, data, name="a.xlsx", ctype=XLSX, dry_run=True)
+    report = r.json()
+    assert report["rows_valid"] == 1
+    found = {(p["row"], p["column"], p["code"]) for p in report["problems"]}
+    assert found == {(3, "证件号码", "formula_without_value"), (4, "姓名", "formula_without_value")}
+    problem = next(p for p in report["problems"] if p["row"] == 3)
+    assert "公式" in problem["zh"] and "formula" in problem["en"]
+    assert "不能为空" not in str(report["problems"])
+    r = await upload(client, tokens, data, name="a.xlsx", ctype=XLSX, skip_invalid=True)
+    assert r.status_code == 201 and r.json()["created"] == 1
+    (row,) = await Identity.select(Identity.display_name, Identity.id_doc_last4)
+    assert row == {"display_name": "甲", "id_doc_last4": "5678"}

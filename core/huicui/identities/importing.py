@@ -10,6 +10,7 @@ writes nothing and returns the same report. Validation is
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -103,31 +104,63 @@ def map_header(
     return mapping, ignored
 
 
-def _check_row(number: int, cells: list[str], mapping: dict[int, str], header: list[str]) -> _Row:
+# How Excel shows a long number it has stored as a number: 4.50502E+17.
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[Ee][+-]?\d+$")
+_DIGIT_FIELDS = ("id_doc", "phone")
+
+
+def _cell_problem(field: str, text: str, formula: bool) -> tuple[str, str, str] | None:
+    """(code, zh, en) for what is wrong with the cell as it was typed, before the field
+    itself is judged; a hint that says how to fix the file where one is known."""
+    name = BY_FIELD[field].zh
+    if formula:
+        return (
+            "formula_without_value",
+            f"{name}单元格是公式，但文件中没有保存计算结果：请用 Excel 打开并保存后再导入，"
+            "或把该列复制后“选择性粘贴 → 数值”",
+            "the cell holds a formula without a stored value: open and save the file in "
+            "Excel, or copy the column and paste it as values, then import again",
+        )
+    if field in _DIGIT_FIELDS and _SCIENTIFIC.match(text):
+        return (
+            "number_lost_digits",
+            f"{name}被 Excel 存成了数字（科学计数法，如 4.50502E+17），末尾几位已丢失："
+            "请先把该列设置为文本格式（设置单元格格式 → 文本），重新填入号码后再导入",
+            "Excel stored the number as a number (scientific notation such as 4.50502E+17) "
+            "and its last digits are lost: format the column as text (Format Cells → Text), "
+            "enter the numbers again and import again",
+        )
+    if field == "residency" and text and residency_value(text) is None:
+        return (
+            "bad_choice",
+            "类别应为 常住、候鸟 或 流动",
+            "residency must be 常住/候鸟/流动 or resident/seasonal/migrant",
+        )
+    return None
+
+
+def _check_row(
+    number: int,
+    cells: list[str],
+    mapping: dict[int, str],
+    header: list[str],
+    formulas: frozenset[tuple[int, int]] = frozenset(),
+) -> _Row:
     values: dict[str, Any] = {}
     problems: list[RowProblem] = []
     for index, field in mapping.items():
         text = cells[index].strip() if index < len(cells) else ""
         if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
             text = text[1:]  # the export's guard against spreadsheet formulas
+        if found := _cell_problem(field, text, (number, index) in formulas):
+            problems.append(RowProblem(number, header[index], field, *found))
+            continue
         if field == "residency" and text:
-            residency = residency_value(text)
-            if residency is None:
-                problems.append(
-                    RowProblem(
-                        number,
-                        header[index],
-                        field,
-                        "bad_choice",
-                        "类别应为 常住、候鸟 或 流动",
-                        "residency must be 常住/候鸟/流动 or resident/seasonal/migrant",
-                    )
-                )
-                continue
-            text = residency
+            text = residency_value(text) or text
         if text:
             values[field] = text
-    if "id_doc" not in values:
+    reported = {p.field for p in problems}
+    if "id_doc" not in values and "id_doc" not in reported:
         column = header[next(i for i, f in mapping.items() if f == "id_doc")]
         problems.append(
             RowProblem(
@@ -151,6 +184,7 @@ def _check_row(number: int, cells: list[str], mapping: dict[int, str], header: l
             p.en,
         )
         for p in field_problems
+        if p.field not in reported
     )
     return _Row(number=number, data=None if problems else data, problems=problems)
 
@@ -213,7 +247,7 @@ async def import_roster(
     first_seen: dict[str, int] = {}
     id_column = table.header[next(i for i, f in mapping.items() if f == "id_doc")]
     for done, (number, cells) in enumerate(table.rows, 1):
-        row = _check_row(number, cells, mapping, table.header)
+        row = _check_row(number, cells, mapping, table.header, table.formula_cells)
         if row.data is not None:
             row.id_hash = ctx.vault.lookup_hash(row.data.id_doc, "id_doc")
             if row.id_hash in first_seen:

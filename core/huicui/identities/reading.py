@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import PurePath
 
@@ -59,6 +61,8 @@ class Table(msgspec.Struct):
     header: list[str]
     rows: list[tuple[int, list[str]]]
     title: tuple[int, str] | None = None
+    # (row number, column index) of XLSX cells holding a formula but no computed value.
+    formula_cells: frozenset[tuple[int, int]] = frozenset()
 
 
 def detect_format(data: bytes, file_name: str, content_type: str) -> str:
@@ -199,41 +203,89 @@ def read_csv(data: bytes, max_rows: int) -> Table:
     return _collect(numbered(), "csv", encoding, max_rows)
 
 
+def _excel_scientific(value: float) -> str:
+    """A number as Excel shows it in scientific notation: ``4.50502E+17``."""
+    mantissa, exponent = f"{value:.14E}".split("E")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{int(exponent):+03d}"
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        # Excel stores long digit strings as floats; 18-digit IDs lose their tail, which the
-        # check digit then catches. Integral floats print without ".0".
+        # Excel keeps 15 significant digits of a number: an 18-digit ID typed into a
+        # number cell has lost its tail. Shown as Excel shows it, the import can say so.
+        if abs(value) >= 1e15:
+            return _excel_scientific(value)
+        # Integral floats print without ".0".
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return str(value)
 
 
+def _has_formulas(data: bytes) -> bool:
+    """True if any worksheet of the workbook holds a formula (``<f>`` element)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as member:
+                tail = b""
+                while chunk := member.read(1 << 20):
+                    text = tail + chunk
+                    if re.search(rb"<(?:\w+:)?f[ >/]", text):
+                        return True
+                    tail = text[-16:]
+    return False
+
+
 def read_xlsx(data: bytes, max_rows: int) -> Table:
-    """Rows of the first worksheet of an XLSX workbook."""
+    """Rows of the first worksheet of an XLSX workbook.
+
+    Cells hold the values Excel computed and stored. A formula cell without a stored
+    value (a workbook written by a program, never opened in Excel) would read as empty,
+    so when the file has formulas a second pass notes those cells for the report.
+    """
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = (
+            openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            if _has_formulas(data)
+            else None
+        )
     except Exception:  # zip, XML and openpyxl errors alike mean: not a readable workbook
         raise ImportUnreadable(
             "无法读取该 XLSX 文件（文件可能已损坏），请用 Excel 重新保存",
             "The XLSX file cannot be read (damaged?); save it again from Excel",
         ) from None
+    unvalued: set[tuple[int, int]] = set()
     try:
         sheet = workbook.worksheets[0]
+        formula_rows = (
+            formulas.worksheets[0].iter_rows(min_row=1, values_only=True) if formulas else None
+        )
 
         def numbered() -> Iterator[tuple[int, list[str]]]:
             for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1):
+                written = next(formula_rows, ()) if formula_rows is not None else ()
+                for index, (value, source) in enumerate(zip(values, written, strict=False)):
+                    if value is None and isinstance(source, str) and source.startswith("="):
+                        unvalued.add((number, index))
                 yield number, [_cell_text(v) for v in values]
 
-        return _collect(numbered(), "xlsx", "xlsx", max_rows)
+        table = _collect(numbered(), "xlsx", "xlsx", max_rows)
     finally:
         workbook.close()
+        if formulas is not None:
+            formulas.close()
+    table.formula_cells = frozenset(unvalued)
+    return table
 
 
 def read_table(data: bytes, file_name: str, content_type: str, max_rows: int) -> Table:
