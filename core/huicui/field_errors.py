@@ -84,6 +84,9 @@ def _compare(match: re.Match) -> str:
     return f"应为{_COMPARE_ZH[op]} {bound} 的{_types_zh(kind)}"
 
 
+# Litestar's words for a required query parameter or header that is absent.
+_MISSING_PARAMETER = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
+
 # (pattern, Chinese) in order; the first that matches the English message is used.
 _SHAPES: list[tuple[re.Pattern[str], Callable[[re.Match], str]]] = [
     (
@@ -114,11 +117,10 @@ _SHAPES: list[tuple[re.Pattern[str], Callable[[re.Match], str]]] = [
         lambda m: "日期时间必须带时区（如 +08:00）",
     ),
     (re.compile(r"^Invalid UUID$"), lambda m: "不是有效的 UUID"),
-    (re.compile(r"^Missing required (\w+) parameter '([^']+)'"), lambda m: "缺少必填参数"),
+    (_MISSING_PARAMETER, lambda m: "缺少必填参数"),
 ]
 # Fields that a message names itself (the key is then the object holding them).
 _NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]+)`$")
-_MISSING_PARAMETER = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
 
 
 def message_zh(message: str) -> str:
@@ -145,7 +147,10 @@ def field_error(key: str | None, source: str | None, message: str) -> FieldError
     elif key == "data":
         key = ""  # the body as a whole (an array where an object belongs, say)
     return FieldError(
-        key=key, source=source or "body", message=message, message_zh=message_zh(message)
+        key=key,
+        source="body" if source is None else source,
+        message=message,
+        message_zh=message_zh(message),
     )
 
 
@@ -154,7 +159,7 @@ def from_litestar(detail: str, extra: Any) -> list[FieldError]:
     when Litestar put the one message there)."""
     items = [item for item in extra or [] if isinstance(item, dict)]
     if not items and detail:
-        return [field_error(None, None, detail)]
+        return [field_error(None, "", detail)]  # where, Litestar did not say
     return [
         field_error(item.get("key"), item.get("source"), str(item.get("message", "")))
         for item in items
