@@ -8,15 +8,24 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
+    NotFoundException,
     PermissionDeniedException,
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from huicui.field_errors import (
+    FieldError,
+    field_error,
+    from_litestar,
+    summary,
+    unparsable_path_parameter,
+)
 from huicui.request_ids import HEADER as REQUEST_ID_HEADER
 from huicui.request_ids import request_id
 
@@ -143,24 +152,31 @@ def _huicui_error_handler(_: Request, exc: HuicuiError) -> Response:
     return response
 
 
-def _validation_handler(_: Request, exc: ValidationException) -> Response:
-    errors = []
-    for item in exc.extra or []:
-        if isinstance(item, dict):
-            errors.append({k: v for k, v in item.items() if k in {"key", "message", "source"}})
-    detail = exc.detail or "Invalid request"
+def validation_problem(errors: list[FieldError]) -> Response:
+    """400 ``validation_failed`` naming every refused field, in Chinese and English."""
+    message_zh, message_en = summary(errors)
     return problem(
         400,
         "validation_failed",
-        "The request is not valid",
-        "请求内容不符合要求",
-        detail,
-        errors=errors,
+        message_en,
+        message_zh,
+        message_en,
+        errors=[msgspec.structs.asdict(error) for error in errors],
     )
+
+
+def _validation_handler(_: Request, exc: ValidationException) -> Response:
+    return validation_problem(from_litestar(str(exc.detail or ""), exc.extra))
 
 
 def _http_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
+    if isinstance(exc, NotFoundException) and isinstance(exc.__cause__, ValueError):
+        # Litestar's router answers 404 when a typed path parameter does not parse
+        # (/identities/abc); /identities/0 is a 400 from the Id type. One answer for both.
+        found = unparsable_path_parameter(request.app.routes, request.scope.get("path", ""))
+        if found is not None:
+            return validation_problem([field_error(found[0], "path", "Expected `int`, got `str`")])
     code, title_en, title_zh = _HTTP_TITLES.get(status, ("error", "Error", "错误"))
     if status >= 500:
         return _server_error(request, exc)
@@ -257,4 +273,5 @@ __all__ = [
     "TooManyRequests",
     "UnsupportedMediaType",
     "problem",
+    "validation_problem",
 ]

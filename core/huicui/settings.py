@@ -161,12 +161,16 @@ class SecretsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class RosterSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     import_max_bytes: int = 32 * 1024 * 1024  # an uploaded roster file larger than this: 413
     import_max_rows: int = 200_000
+    # The review window: an active term may be renewed from this many days before it ends.
+    renewal_window_days: int = 90
 
     def __post_init__(self) -> None:
         if self.import_max_bytes < 1024:
             raise ValueError("roster.import_max_bytes must be at least 1024")
         if self.import_max_rows < 1:
             raise ValueError("roster.import_max_rows must be positive")
+        if not 1 <= self.renewal_window_days <= 3660:
+            raise ValueError("roster.renewal_window_days must be 1..3660")
 
 
 class BundleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
