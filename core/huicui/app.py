@@ -19,13 +19,14 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from huicui import __version__
+from huicui.api_docs import LocalSwaggerUI, docs_router
 from huicui.audit.controller import AuditController
 from huicui.auth import DEVICE_PREFIX, STAFF_PREFIX, Resolvers, public, resolve_staff
+from huicui.auth.failures import FailedAuthLimiter
 from huicui.benefits.controller import BenefitController
 from huicui.bundles.controller import BUNDLE_ROUTES
 from huicui.context import Context
@@ -41,6 +42,7 @@ from huicui.misuse.controller import MisuseController
 from huicui.misuse.scan import MisuseDetector
 from huicui.plugins.manager import BenefitPlugins
 from huicui.reports.controller import get_settlement
+from huicui.request_ids import RequestIdMiddleware
 from huicui.settings import Settings, load_settings
 from huicui.sync.controller import list_synced_redemptions, sync_redemptions
 from huicui.sync.outbox import OutboxWorker
@@ -50,6 +52,9 @@ from huicui.venues.device_tokens import DeviceTokens
 from huicui.venues.devices import device_principal
 
 log = logging.getLogger("huicui")
+
+# Libraries whose debug records carry SQL parameters (personal data).
+QUIET_LOGGERS = ("aiosqlite", "asyncpg", "piccolo", "sqlite3")
 
 
 def default_resolvers(ctx: Context) -> Resolvers:
@@ -153,6 +158,8 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         from piccolo.engine.finder import engine_finder
 
+        if warning := settings.server.base_url_warning():
+            log.warning("%s", warning)
         async with connection_pool(engine_finder(), settings.database.pool_size):
             from huicui.issuance.keys import ensure_keys_at_startup
 
@@ -165,19 +172,27 @@ def create_app(
         # Every handler that needs the context names a ``ctx`` parameter; this is the
         # only way handlers get it.
         dependencies={"ctx": Provide(provide_ctx, sync_to_thread=False)},
-        state=State({"ctx": ctx, "resolvers": dict(resolvers or default_resolvers(ctx))}),
+        state=State({
+            "ctx": ctx,
+            "resolvers": dict(resolvers or default_resolvers(ctx)),
+            "auth_failures": FailedAuthLimiter(settings.auth),
+        }),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.server.max_body_bytes,
-        # Refuses NUL characters, non-UTF-8 or too deep JSON, wrong media types (400/415/422).
-        middleware=[InputGuardMiddleware()],
+        # Request ids first, so every answer (a refusal of the guard too) carries one; the
+        # guard refuses NUL characters, non-UTF-8 or too deep JSON, wrong media types
+        # (400/415/422).
+        middleware=[RequestIdMiddleware(), InputGuardMiddleware()],
         openapi_config=OpenAPIConfig(
             title="Huicui 荟萃 API",
             version=__version__,
             description="Roster, certificates (HB1), verifier bundles and sync. "
             "Authenticate with `Authorization: Bearer <token>`.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Served from the service itself: no CDN (the page works without internet).
+            render_plugins=[LocalSwaggerUI()],
+            openapi_router=docs_router("/schema"),
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
@@ -185,6 +200,9 @@ def create_app(
         ),
         logging_config=LoggingConfig(
             root={"level": settings.server.log_level.upper(), "handlers": ["queue_listener"]},
+            # Database drivers log statements and their parameters at debug level (a
+            # search for an ID number, say): never below INFO, whatever server.log_level.
+            loggers={name: {"level": "INFO"} for name in QUIET_LOGGERS},
             # Refusals (4xx) are answers, not incidents; unexpected errors are logged by
             # huicui.errors without their message (it might quote personal data).
             log_exceptions="debug",

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import logging
 import traceback
+from functools import lru_cache
+from importlib import metadata
 from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
+    NotFoundException,
     PermissionDeniedException,
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from huicui.field_errors import (
+    FieldError,
+    field_error,
+    from_litestar,
+    summary,
+    unparsable_path_parameter,
+)
+from huicui.request_ids import HEADER as REQUEST_ID_HEADER
+from huicui.request_ids import request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("huicui.errors")
@@ -77,6 +91,17 @@ class UnsupportedMediaType(HuicuiError):
     code = "unsupported_media_type"
 
 
+class TooManyRequests(HuicuiError):
+    """Answered with ``Retry-After``: ``retry_after`` seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message_zh: str, message_en: str, *, retry_after: int) -> None:
+        super().__init__(message_zh, message_en, retry_after=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 def problem(
     status: int, code: str, title_en: str, title_zh: str, detail: str = "", **extra: Any
 ) -> Response:
@@ -107,57 +132,129 @@ _HTTP_TITLES = {
 }
 
 
+def _with_request_id(handler: Any) -> Any:
+    """The handler's answer with ``X-Request-Id``: refusals raised by middleware are
+    answered outside :class:`~huicui.request_ids.RequestIdMiddleware`."""
+
+    def handle(request: Request, exc: Any) -> Response:
+        response = handler(request, exc)
+        response.headers[REQUEST_ID_HEADER] = request_id(request.scope)
+        return response
+
+    return handle
+
+
 def _huicui_error_handler(_: Request, exc: HuicuiError) -> Response:
-    return problem(
+    response = problem(
         exc.status, exc.code, exc.message_en, exc.message_zh, exc.message_en, **exc.extra
+    )
+    response.headers.update(getattr(exc, "headers", {}))
+    return response
+
+
+def validation_problem(errors: list[FieldError]) -> Response:
+    """400 ``validation_failed`` naming every refused field, in Chinese and English."""
+    message_zh, message_en = summary(errors)
+    return problem(
+        400,
+        "validation_failed",
+        message_en,
+        message_zh,
+        message_en,
+        errors=[msgspec.structs.asdict(error) for error in errors],
     )
 
 
 def _validation_handler(_: Request, exc: ValidationException) -> Response:
-    errors = []
-    for item in exc.extra or []:
-        if isinstance(item, dict):
-            errors.append({k: v for k, v in item.items() if k in {"key", "message", "source"}})
-    detail = exc.detail or "Invalid request"
-    return problem(
-        400,
-        "validation_failed",
-        "The request is not valid",
-        "请求内容不符合要求",
-        detail,
-        errors=errors,
-    )
+    return validation_problem(from_litestar(str(exc.detail or ""), exc.extra))
 
 
-def _http_handler(_: Request, exc: HTTPException) -> Response:
+def _http_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
+    if isinstance(exc, NotFoundException) and isinstance(exc.__cause__, ValueError):
+        # Litestar's router answers 404 when a typed path parameter does not parse
+        # (/identities/abc); /identities/0 is a 400 from the Id type. One answer for both.
+        found = unparsable_path_parameter(request.app.routes, request.scope.get("path", ""))
+        if found is not None:
+            return validation_problem([field_error(found[0], "path", "Expected `int`, got `str`")])
     code, title_en, title_zh = _HTTP_TITLES.get(status, ("error", "Error", "错误"))
     if status >= 500:
-        log.error("server error %s: %s", status, exc.detail)
+        return _server_error(request, exc)
     return problem(status, code, title_en, title_zh, str(exc.detail or title_en))
 
 
-def _unexpected_handler(_: Request, exc: Exception) -> Response:
-    # Log the type and where it happened, never the message: messages of unexpected
-    # errors (a database driver's, say) might quote personal data.
-    where = "".join(traceback.format_tb(exc.__traceback__)[-8:])
-    log.error("unexpected %s\n%s", type(exc).__name__, where)
+@lru_cache(maxsize=1)
+def _application_packages() -> frozenset[str]:
+    """Top-level packages whose frames lead to a cause: the core and installed plugins."""
+    from huicui.plugins._names import ENTRY_POINT_GROUP
+
+    plugins = {ep.module.split(".")[0] for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    return frozenset({"huicui", *plugins})
+
+
+def application_frames(exc: BaseException) -> list[str]:
+    """Where ``exc`` went through the application, one line a frame, and where it was raised.
+
+    Library frames (Litestar, the database driver, asyncio) are left out except the last,
+    which names the call that failed. Only module, line, function and source line are
+    given: never local values or the message, which might quote personal data.
+    """
+    packages = _application_packages()
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", "?"))
+        frames.append((module, tb))
+        tb = tb.tb_next
+    lines = []
+    for index, (module, tb) in enumerate(frames):
+        last = index == len(frames) - 1
+        if module.split(".")[0] not in packages and not last:
+            continue
+        summary = traceback.extract_tb(tb, limit=1)[0]
+        where = "raised in" if last else "at"
+        lines.append(f"  {where} {module}:{summary.lineno} in {summary.name}: {summary.line}")
+    return lines
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    # The type, the route's template (never the path: it may hold a card token), the
+    # request id and the application frames; never the message of an unexpected error
+    # (a database driver's, say, might quote personal data).
+    rid = request_id(request.scope)
+    route = request.scope.get("path_template") or "(no route)"
+    log.error(
+        "unexpected %s in %s %s (request %s)\n%s",
+        type(exc).__name__,
+        request.method,
+        route,
+        rid,
+        "\n".join(application_frames(exc)),
+    )
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal_error",
-        "Internal error, it has been logged",
-        "服务器内部错误，已记录",
-        "Internal error",
+        f"Internal error, logged as request {rid}",
+        f"服务器内部错误，已记录（请求编号 {rid}）",
+        "Internal error; give staff the request id",
+        request_id=rid,
     )
 
 
+def _unexpected_handler(request: Request, exc: Exception) -> Response:
+    return _server_error(request, exc)
+
+
 EXCEPTION_HANDLERS = {
-    HuicuiError: _huicui_error_handler,
-    ValidationException: _validation_handler,
-    NotAuthorizedException: _http_handler,
-    PermissionDeniedException: _http_handler,
-    HTTPException: _http_handler,
-    Exception: _unexpected_handler,
+    exc_type: _with_request_id(handler)
+    for exc_type, handler in (
+        (HuicuiError, _huicui_error_handler),
+        (ValidationException, _validation_handler),
+        (NotAuthorizedException, _http_handler),
+        (PermissionDeniedException, _http_handler),
+        (HTTPException, _http_handler),
+        (Exception, _unexpected_handler),
+    )
 }
 
 __all__ = [
@@ -173,6 +270,8 @@ __all__ = [
     "MediaType",
     "NotFound",
     "TooLarge",
+    "TooManyRequests",
     "UnsupportedMediaType",
     "problem",
+    "validation_problem",
 ]

@@ -13,8 +13,11 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 class SettingsError(Exception):
@@ -35,16 +38,107 @@ class ProgramSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("program.default_term_days must be positive")
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_ALL_INTERFACES = {"0.0.0.0", "::", ""}  # noqa: S104 (names, not a bind)
+
+
 class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: str = "http://127.0.0.1:8000"
+    # Empty: links are made from host and port (see ``base_url``).
+    public_url: str = ""
     max_body_bytes: int = 5 * 1024 * 1024
     log_level: str = "info"
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise ValueError("server.port must be between 1 and 65535")
+        if self.public_url:
+            parts = urlsplit(self.public_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("server.public_url must be empty or an http(s):// URL")
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise ValueError("server.log_level must be one of " + ", ".join(LOG_LEVELS))
+
+    def base_url(self) -> str:
+        """Where holders and devices reach the service, without a trailing slash.
+
+        ``public_url`` when set (behind a proxy it is the only way to know); otherwise
+        the host and port this process serves, so changing the port moves every link.
+        """
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in _ALL_INTERFACES else self.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+    def base_url_warning(self) -> str | None:
+        """Why links made from ``base_url`` may not reach this process, or ``None``.
+
+        A ``public_url`` naming this machine (a loopback name or ``host``) on another
+        port than the one served disagrees for sure; a different host name is a proxy
+        in front and is trusted. Serving every interface without a ``public_url`` gives
+        links only this machine can follow.
+        """
+        if not self.public_url:
+            if self.host in _ALL_INTERFACES:
+                return (
+                    f"server.host is {self.host or '(all)'} and server.public_url is not set: "
+                    f"links use {self.base_url()}, which other machines cannot reach; "
+                    "set server.public_url"
+                )
+            return None
+        parts = urlsplit(self.public_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        local = parts.hostname in _LOOPBACK or parts.hostname == self.host
+        if local and port != self.port:
+            return (
+                f"server.public_url is {self.public_url} but this process serves port "
+                f"{self.port}: card links and device enrolment commands will not reach it"
+            )
+        return None
+
+
+class CertificateSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What the printed certificate and the holder page name besides the card itself."""
+
+    # The body whose seal goes on the certificate. In Beihai, as in most Chinese cities,
+    # talent honours are conferred under the city party committee's talent work leading
+    # group; its office (人才办) runs the roster day to day and keeps the seal.
+    issuer_zh: str = "中共北海市委人才工作领导小组办公室"
+    issuer_en: str = "Office of the Talent Work Leading Group, CPC Beihai Municipal Committee"
+    seal_area: bool = True  # a marked circle where the issuer stamps its seal
+    # Whom a holder asks when the card page says the card is no longer valid;
+    # empty: the issuer. A phone is shown only when set (no made-up number).
+    contact_zh: str = ""
+    contact_en: str = ""
+    contact_phone: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.issuer_zh.strip() or not self.issuer_en.strip():
+            raise ValueError("certificate.issuer_zh and certificate.issuer_en must be set")
+        for name in ("issuer_zh", "issuer_en", "contact_zh", "contact_en", "contact_phone"):
+            if len(getattr(self, name)) > 80:
+                raise ValueError(f"certificate.{name} must be at most 80 characters")
+
+    def contact(self) -> tuple[str, str]:
+        """(zh, en) of whom holders contact: the contact when set, else the issuer."""
+        return (self.contact_zh or self.issuer_zh, self.contact_en or self.issuer_en)
+
+
+class AuthSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Failed bearer tokens per client address (``huicui.auth.failures``)."""
+
+    max_failures: int = 20  # failed tokens from one address per window before 429
+    window_seconds: int = 60
+    tracked_clients: int = 10_000  # addresses remembered; the oldest are forgotten first
+
+    def __post_init__(self) -> None:
+        if self.max_failures < 1:
+            raise ValueError("auth.max_failures must be positive")
+        if not 1 <= self.window_seconds <= 86_400:
+            raise ValueError("auth.window_seconds must be 1..86400")
+        if self.tracked_clients < 1:
+            raise ValueError("auth.tracked_clients must be positive")
 
 
 class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -67,12 +161,16 @@ class SecretsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class RosterSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     import_max_bytes: int = 32 * 1024 * 1024  # an uploaded roster file larger than this: 413
     import_max_rows: int = 200_000
+    # The review window: an active term may be renewed from this many days before it ends.
+    renewal_window_days: int = 90
 
     def __post_init__(self) -> None:
         if self.import_max_bytes < 1024:
             raise ValueError("roster.import_max_bytes must be at least 1024")
         if self.import_max_rows < 1:
             raise ValueError("roster.import_max_rows must be positive")
+        if not 1 <= self.renewal_window_days <= 3660:
+            raise ValueError("roster.renewal_window_days must be 1..3660")
 
 
 class BundleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -127,6 +225,8 @@ class SyncSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     program: ProgramSettings = msgspec.field(default_factory=ProgramSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
+    certificate: CertificateSettings = msgspec.field(default_factory=CertificateSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     secrets: SecretsSettings = msgspec.field(default_factory=SecretsSettings)
     roster: RosterSettings = msgspec.field(default_factory=RosterSettings)

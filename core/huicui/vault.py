@@ -78,12 +78,15 @@ def normalize_identifier(value: str) -> str:
     return "".join(ch for ch in text if ch not in " -\t").upper()
 
 
-def mask(value: str | None) -> str | None:
-    """Show only the last four characters: ``**************123X``."""
-    if not value:
-        return value
-    tail = value[-4:]
-    return "*" * max(len(value) - 4, 4) + tail
+def mask(value: str | None) -> str:
+    """The one masked form of personal data: four stars and the last four characters.
+
+    ``11010519491231002X`` and its stored tail ``002X`` both give ``****002X``: only the
+    tail is kept in the clear, so the API, exports and every other place that masks show
+    the same text, and the mask does not hint at the value's length.
+    """
+    tail = last4(value)
+    return "****" + tail if tail else ""
 
 
 def last4(value: str | None) -> str:

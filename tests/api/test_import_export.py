@@ -315,3 +315,163 @@ async def test_export_then_import_round_trip(client, tokens):
         "编号/id", "登记时间/created_at"}
     names = sorted(row["display_name"] for row in await Identity.select())
     assert names == sorted(["李晓明", "=HYPERLINK(\"x\")", "陈静"])
+
+
+async def test_one_mask_in_the_api_the_csv_and_the_xlsx_export(client, tokens):
+    """The same person's document number and phone read the same wherever they are masked."""
+    from huicui.vault import mask
+
+    await _seed(client, tokens)
+    people = (await client.get("/api/v1/identities", headers=tokens.h("auditor"))).json()["items"]
+    api = {p["display_name"]: (p["id_doc_masked"], p["phone_masked"]) for p in people}
+    assert api["李晓明"] == (mask(IDS[0]), mask("13800138000")) == ("****002X", "****8000")
+    r = await client.get("/api/v1/identities/export", headers=tokens.h("auditor"))
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))[1:]
+    assert {row[1].lstrip("'"): (row[3], row[4]) for row in rows} == api
+    r = await client.get("/api/v1/identities/export", headers=tokens.h("auditor"),
+                         params={"format": "xlsx"})
+    ws = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).active
+    values = [list(row) for row in ws.iter_rows(values_only=True)][1:]
+    assert {str(v[1]).lstrip("'"): (v[3], v[4]) for v in values} == api
+
+
+TITLE = "2026年银海区高层次人才名录（第一批）"
+
+
+def _titled_csv(rows, *, sep=",", encoding="gb18030", header=HEADER_ZH) -> bytes:
+    # As Excel saves a sheet whose title spans the columns: the title, a blank line, the header.
+    width = len(header)
+    lines = [[TITLE] + [""] * (width - 1), [""] * width, header, *rows]
+    return "\r\n".join(sep.join(line) for line in lines).encode(encoding)
+
+
+@pytest.mark.parametrize("variant", ["gb18030", "utf8-semicolon", "xlsx-merged", "two-notes"])
+async def test_a_title_above_the_header_is_skipped(client, tokens, variant):
+    rows = [_row("张伟", IDS[0]), _row("王芳", "110105194912310021")]
+    if variant == "gb18030":
+        data, name, ctype = _titled_csv(rows), "名录.csv", "text/csv"
+        header_row = 3
+    elif variant == "utf8-semicolon":
+        data, name, ctype = _titled_csv(rows, sep=";", encoding="utf-8"), "名录.csv", "text/csv"
+        header_row = 3
+    elif variant == "xlsx-merged":
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append([TITLE])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER_ZH))
+        ws.append([])
+        ws.append(HEADER_ZH)
+        for row in rows:
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        data, name, ctype, header_row = out.getvalue(), "名录.xlsx", XLSX, 3
+    else:  # a title, the issuing office and a date, then the header
+        lines = [[TITLE], ["银海区人社局"], ["填报日期：2026-03-01"], HEADER_ZH, *rows]
+        data = "\n".join(",".join(line) for line in lines).encode("gb18030")
+        name, ctype, header_row = "名录.csv", "text/csv", 4
+    r = await upload(client, tokens, data, name=name, ctype=ctype, dry_run=True)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["header_row"] == header_row and report["rows_total"] == 2
+    # Rows keep the numbers Excel shows: the bad ID is on the second row under the header.
+    assert [(p["row"], p["code"]) for p in report["problems"]] == [(header_row + 2, "bad_id_doc")]
+    assert report["ignored_columns"] == []
+
+
+async def test_no_header_under_a_title_names_the_title_row(client, tokens):
+    # The header row is misspelt: the title is the only thing the reader recognizes.
+    lines = [[TITLE], [], ["名字?", "号码?"], ["张伟", IDS[0]]]
+    data = "\n".join(",".join(line) for line in lines).encode("gb18030")
+    r = await upload(client, tokens, data, name="名录.csv")
+    assert r.status_code == 422
+    body = r.json()
+    assert body["code"] == "import_missing_column" and body["missing"] == ["display_name", "id_doc"]
+    assert body["title_row"] == 1
+    assert f"第 1 行“{TITLE}”看起来是标题" in body["title_zh"]
+    assert "Row 1" in body["title"] and "looks like a title" in body["title"]
+    assert await Identity.count() == 0
+
+
+async def test_a_header_row_further_down_than_the_search_is_not_taken(client, tokens):
+    lines = [[f"说明 {i}"] for i in range(10)] + [HEADER_ZH, _row("张伟", IDS[0])]
+    data = "\n".join(",".join(line) for line in lines).encode()
+    r = await upload(client, tokens, data, name="名录.csv")
+    assert r.status_code == 422 and r.json()["code"] == "import_missing_column"
+
+
+def _workbook(rows, header=("姓名", "证件号码", "手机")) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(header))
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _with_cached_value(xlsx: bytes, cell: str, value: str) -> bytes:
+    """Store ``value`` as the computed result of the formula in ``cell``, as Excel does."""
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(xlsx)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                start = text.index(f'<c r="{cell}">')
+                end = text.index("</c>", start)
+                formula = text[text.index("<f>", start):text.index("</f>", start) + 4]
+                text = (text[:start] + f'<c r="{cell}" t="str">{formula}<v>{value}</v>'
+                        + text[end:])
+                data = text.encode()
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("variant", ["csv", "xlsx-number", "phone-csv"])
+async def test_an_id_excel_turned_into_a_number_says_so_and_how_to_fix_it(client, tokens,
+                                                                        variant):
+    if variant == "csv":  # Excel saves a CSV as it shows the cells
+        data = "姓名,证件号码\n甲,4.50502E+17\n乙,G12345678\n".encode("gb18030")
+        name, ctype, field = "a.csv", "text/csv", "id_doc"
+    elif variant == "xlsx-number":
+        data = _workbook([["甲", 4.50502e17, None], ["乙", "G12345678", None]])
+        name, ctype, field = "a.xlsx", XLSX, "id_doc"
+    else:
+        data = "姓名,证件号码,手机\n甲,G87654321,1.38001E+10\n乙,G12345678,\n".encode()
+        name, ctype, field = "a.csv", "text/csv", "phone"
+    r = await upload(client, tokens, data, name=name, ctype=ctype, dry_run=True)
+    report = r.json()
+    assert report["rows_valid"] == 1
+    (problem,) = report["problems"]  # one problem, not also "required" or a check digit
+    assert (problem["row"], problem["field"], problem["code"]) == (2, field, "number_lost_digits")
+    assert "4.50502E+17" in problem["zh"] and "文本格式" in problem["zh"]
+    assert "format the column as text" in problem["en"]
+
+
+async def test_a_real_but_wrong_id_still_gets_the_check_digit_message(client, tokens):
+    data = "姓名,证件号码\n甲,110105194912310021\n".encode()
+    r = await upload(client, tokens, data, dry_run=True)
+    (problem,) = r.json()["problems"]
+    assert problem["code"] == "bad_id_doc"
+
+
+async def test_formula_cells_read_their_stored_value_or_say_they_have_none(client, tokens):
+    data = _workbook([["甲", '="G1234"&"5678"', None], ["乙", '="G8765"&"4321"', None],
+                      ['=UPPER("bing")', "G11112222", None]])
+    data = _with_cached_value(data, "B2", "G12345678")  # saved by Excel: the value is kept
+    r = await upload(client, tokens, data, name="a.xlsx", ctype=XLSX, dry_run=True)
+    report = r.json()
+    assert report["rows_valid"] == 1
+    found = {(p["row"], p["column"], p["code"]) for p in report["problems"]}
+    assert found == {(3, "证件号码", "formula_without_value"), (4, "姓名", "formula_without_value")}
+    problem = next(p for p in report["problems"] if p["row"] == 3)
+    assert "公式" in problem["zh"] and "formula" in problem["en"]
+    assert "不能为空" not in str(report["problems"])
+    r = await upload(client, tokens, data, name="a.xlsx", ctype=XLSX, skip_invalid=True)
+    assert r.status_code == 201 and r.json()["created"] == 1
+    (row,) = await Identity.select(Identity.display_name, Identity.id_doc_last4)
+    assert row == {"display_name": "甲", "id_doc_last4": "5678"}

@@ -70,7 +70,13 @@ async def test_every_transition_from_every_state(client, tokens, state, action):
     mid = await _in_state(client, tokens, state)
     allowed, target = TRANSITIONS[action]
     r = await _act(client, tokens, mid, action)
-    if state in allowed:
+    if (state, action) == ("active", "renew"):
+        # The state machine allows it, but only in the review window: a term that began
+        # today is years from it.
+        body = r.json()
+        assert r.status_code == 409 and body["code"] == "renewal_not_due", r.text
+        assert body["state"] == "active" and body["title_zh"]
+    elif state in allowed:
         assert r.status_code == 200, r.text
         assert r.json()["state"] == target
     else:
@@ -141,6 +147,47 @@ async def test_renew_starts_a_new_term(client, tokens):
     today = dt.datetime.now(SHANGHAI).date()
     assert renewed["term_start"] == today.isoformat()
     assert renewed["term_end"] == (today + dt.timedelta(days=1094)).isoformat()
+
+
+async def _renew_with_term_ending_in(client, tokens, days: int):
+    mid = await _in_state(client, tokens, "active")
+    end = dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=days)
+    await Membership.update({Membership.term_end: end}).where(Membership.id == mid)
+    return mid, end, await _act(client, tokens, mid, "renew")
+
+
+async def test_renewal_opens_in_the_review_window(client, tokens, settings):
+    window = settings.roster.renewal_window_days
+    mid, end, r = await _renew_with_term_ending_in(client, tokens, window + 1)
+    body = r.json()
+    assert r.status_code == 409 and body["code"] == "renewal_not_due", r.text
+    opens = end - dt.timedelta(days=window)
+    assert body["term_end"] == end.isoformat() and body["renewable_from"] == opens.isoformat()
+    assert opens.isoformat() in body["title_zh"] and opens.isoformat() in body["title"]
+    after = (await client.get(f"/api/v1/memberships/{mid}", headers=tokens.h("reviewer"))).json()
+    assert after["term_no"] == 1 and after["term_end"] == end.isoformat()
+    r = await client.get("/api/v1/audit", headers=tokens.h("auditor"),
+                         params={"action": "membership.renew"})
+    assert r.json()["total"] == 0
+    for days in (window, 0, -10):  # the window's first day, the last day of the term, lapsed
+        _, _, r = await _renew_with_term_ending_in(client, tokens, days)
+        assert r.status_code == 200 and r.json()["term_no"] == 2, (days, r.text)
+
+
+async def test_renewing_again_right_after_a_renewal_is_refused(client, tokens):
+    mid, _, r = await _renew_with_term_ending_in(client, tokens, 10)
+    assert r.status_code == 200
+    cert = r.json()["certificate_id"]
+    again = await _act(client, tokens, mid, "renew")
+    assert again.status_code == 409 and again.json()["code"] == "renewal_not_due"
+    now = (await client.get(f"/api/v1/memberships/{mid}", headers=tokens.h("reviewer"))).json()
+    assert now["term_no"] == 2 and now["certificate_id"] == cert
+
+
+async def test_an_expired_membership_may_be_renewed_whenever(client, tokens):
+    mid = await _in_state(client, tokens, "expired")
+    r = await _act(client, tokens, mid, "renew")
+    assert r.status_code == 200 and r.json()["state"] == "active" and r.json()["term_no"] == 2
 
 
 async def test_renominating_after_rejection_reuses_the_row(client, tokens):

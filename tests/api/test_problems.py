@@ -103,13 +103,24 @@ async def test_json_with_charset_parameter_is_fine(client, tokens):
     "/api/v1/identities/{}", "/api/v1/memberships/{}", "/api/v1/directories/{}"])
 async def test_bad_ids_in_paths(client, tokens, template, bad_id):
     r = await client.get(template.format(bad_id), headers=tokens.h("admin"))
-    assert r.status_code in (400, 404), r.text
-    assert_problem(r, r.status_code)
+    assert_problem(r, 400, "validation_failed")
 
 
-async def test_non_numeric_id_is_a_404_problem(client, tokens):
-    r = await client.get("/api/v1/identities/abc", headers=tokens.h("admin"))
-    assert_problem(r, 404, "not_found")
+@pytest.mark.parametrize(("path", "error", "zh"), [
+    # Not a number at all: a 400 like /identities/0, no longer a 404.
+    ("/api/v1/identities/abc", {"key": "identity_id", "source": "path",
+                                "message": "Expected `int`, got `str`",
+                                "message_zh": "应为整数，实际是文本"},
+     "路径参数 identity_id：应为整数，实际是文本"),
+    ("/api/v1/reports/settlement?month=2026-10", {
+        "key": "partner", "source": "query",
+        "message": "Missing required query parameter 'partner'", "message_zh": "缺少必填参数"},
+     "查询参数 partner：缺少必填参数"),
+])
+async def test_a_refused_parameter_is_named_in_both_languages(client, tokens, path, error, zh):
+    r = await client.get(path, headers=tokens.h("admin"))
+    body = assert_problem(r, 400, "validation_failed")
+    assert body["errors"] == [error] and zh in body["title_zh"]
 
 
 async def test_missing_but_valid_id_is_404(client, tokens):
@@ -196,3 +207,49 @@ async def test_sql_like_text_is_just_text(client, tokens):
         assert r.status_code == 200, (q, r.text)
     r = await client.get("/api/v1/identities", headers=tokens.h("admin"))
     assert r.json()["total"] == 1
+
+
+# What a client sends wrong, and what the refusal must say in Chinese (naming the field).
+FIELD_CASES = [
+    ("unknown field", {"display_name": "a", "is_admin": True},
+     "is_admin", "body", "未知字段", "Object contains unknown field `is_admin`"),
+    ("wrong type", {"display_name": 5}, "display_name", "body", "应为文本，实际是整数",
+     "Expected `str`, got `int`"),
+    ("too long", {"display_name": "长" * 33}, "display_name", "body", "长度不能超过 32 个字符",
+     "Expected `str` of length <= 32"),
+    ("empty name", {"display_name": ""}, "display_name", "body", "不能为空",
+     "Expected `str` of length >= 1"),
+    ("missing field", {"pinyin": "a"}, "display_name", "body", "缺少必填字段",
+     "Object missing required field `display_name`"),
+    ("bad choice", {"display_name": "a", "residency": "tourist"}, "residency", "body",
+     "不在允许的范围内", "Invalid enum value 'tourist'"),
+    ("nested", {"display_name": "a", "descendants": [{"name": "子", "birth_year": "x"}]},
+     "descendants[0].birth_year", "body", "应为整数或 null，实际是文本", "Expected `int | null`"),
+    ("not an object", [], "", "body", "应为 JSON 对象，实际是数组",
+     "Expected `object`, got `array`"),
+]
+
+
+@pytest.mark.parametrize(("label", "body", "key", "source", "zh", "en"), FIELD_CASES,
+                         ids=[c[0] for c in FIELD_CASES])
+async def test_validation_errors_in_chinese_naming_the_field(client, tokens, label, body, key,
+                                                             source, zh, en):
+    r = await client.post("/api/v1/identities", json=body, headers=tokens.h("registrar"))
+    problem = assert_problem(r, 400, "validation_failed")
+    (error,) = problem["errors"]
+    assert (error["key"], error["source"]) == (key, source)
+    assert zh in error["message_zh"] and error["message"].startswith(en)
+    assert problem["title_zh"].startswith("请求内容不符合要求：") and zh in problem["title_zh"]
+    assert (key or "请求正文") in problem["title_zh"] and en in problem["title"]
+
+
+@pytest.mark.parametrize(("query", "key", "zh"), [
+    ("limit=0", "limit", "查询参数 limit：应为不小于 1 的整数"),
+    ("limit=abc", "limit", "查询参数 limit：应为整数，实际是文本"),
+    ("offset=-1", "offset", "查询参数 offset：应为不小于 0 的整数"),
+])
+async def test_query_errors_in_chinese_naming_the_parameter(client, tokens, query, key, zh):
+    r = await client.get(f"/api/v1/identities?{query}", headers=tokens.h("auditor"))
+    problem = assert_problem(r, 400, "validation_failed")
+    assert [e["key"] for e in problem["errors"]] == [key] and zh in problem["title_zh"]
+

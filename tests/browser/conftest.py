@@ -317,7 +317,9 @@ def chromium_path() -> str:
 class Browser:
     """Headless Chromium with a fake camera showing ``video``, driven over DevTools."""
 
-    def __init__(self, chromium: str, url: str, video: Path, workdir: Path) -> None:
+    def __init__(
+        self, chromium: str, url: str, video: Path, workdir: Path, extra: tuple[str, ...] = ()
+    ) -> None:
         import websocket  # websocket-client
 
         self.profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=workdir))
@@ -339,6 +341,7 @@ class Browser:
                 "--use-fake-device-for-media-stream",
                 f"--use-file-for-fake-video-capture={video}",
                 f"--remote-debugging-port={self.port}",
+                *extra,
                 url,
             ],
             stdin=subprocess.DEVNULL,
@@ -426,11 +429,12 @@ class Browser:
 
 @pytest.fixture
 def start_browser(chromium_path, tmp_path):
-    """Start headless Chromium on a URL with a fake camera video; stopped at teardown."""
+    """Start headless Chromium on a URL with a fake camera video (and ``extra`` switches);
+    stopped at teardown."""
     started: list[Browser] = []
 
-    def start(url: str, video: Path) -> Browser:
-        b = Browser(chromium_path, url, video, tmp_path)
+    def start(url: str, video: Path, *extra: str) -> Browser:
+        b = Browser(chromium_path, url, video, tmp_path, extra)
         started.append(b)
         return b
 

@@ -11,60 +11,15 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from huicui_test_support.live_server import BIN, Service, free_port
 
-BIN = Path(sys.executable).parent
 FERRY = 2
 Done = subprocess.CompletedProcess
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Service:
-    """``huicui serve`` in a subprocess; start and stop it like an operator would."""
-
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.env, self.port, self.log = env, port, log
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        out = self.log.open("ab")
-        self.proc = subprocess.Popen(
-            [str(BIN / "huicui"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("service exited:\n" + self.log.read_text(errors="replace"))
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("service did not answer /health:\n" + self.log.read_text())
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.proc = None
 
 
 def _run(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> Done:
@@ -79,7 +34,7 @@ def _verify(env: dict[str, str], *args: str, ok: tuple[int, ...] = (0,)) -> Done
 
 @pytest.fixture
 def service(db, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ,
            "HUICUI_SERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "HUICUI_VERIFIER_HOME": str(tmp_path / "gate-home"),

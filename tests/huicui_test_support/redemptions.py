@@ -46,11 +46,12 @@ async def device(client, tokens, venue_id: int, name: str) -> dict:
             "headers": venues.bearer(body["token"])}
 
 
-def record(cti: str, venue_id: int, at: int, benefit: int, accepted: bool = True) -> dict:
+def record(cti: str, venue_id: int, at: int, benefit: int, accepted: bool = True,
+           reason: str = "") -> dict:
     """One decision as a device logs and uploads it."""
     return {"uuid": str(uuid.uuid4()), "cti": cti, "benefit": benefit, "venue": venue_id,
             "at": at, "decision": "accept" if accepted else "refuse",
-            "reason": "ok" if accepted else "limit_reached", "companions": 0,
+            "reason": reason or ("ok" if accepted else "limit_reached"), "companions": 0,
             "bundle_version": 1}
 
 

@@ -282,7 +282,13 @@ async def test_suspend_reinstate_renew_and_revoke_follow_the_membership(client, 
     page = await client.get(link_path)  # the holder's link follows to the new card
     assert page.status_code == 200 and "已失效" not in page.text and "<svg" in page.text
 
+    # Renewal opens in the review window before the term ends: bring the end near.
+    from huicui.memberships.tables import Membership
+
+    await Membership.update({Membership.term_end: dt.date.today() + dt.timedelta(days=20)}).where(
+        Membership.id == m["id"])
     r = await client.post(f"/api/v1/memberships/{m['id']}/renew", headers=tokens.h("reviewer2"))
+    assert r.status_code == 200, r.text
     third = r.json()["certificate_id"]
     assert third not in (first, second)
     old = await certificate(client, tokens, second)

@@ -21,7 +21,7 @@ async def test_the_card_page_shows_the_card_and_nothing_more(client, tokens, set
     cti = m["certificate_id"]
     cert = await certificate(client, tokens, cti)
     link = await _link(client, tokens, cti)
-    assert link["link"] == settings.server.public_url.rstrip("/") + "/cards/" + link["token"]
+    assert link["link"] == settings.server.base_url() + "/cards/" + link["token"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{32}", link["token"])  # 192 random bits
 
     r = await client.get(f"/cards/{link['token']}")  # no credentials: the link is the key
@@ -86,3 +86,36 @@ async def test_a_revoked_card_says_so_in_red(client, tokens):
     assert "已失效" in page and "No longer valid" in page and 'class="invalid"' in page
     assert "<svg" not in page  # no code to scan on a dead card
     assert "证书遗失" not in page  # staff's reason is not the holder page's business
+
+
+async def test_a_revoked_card_lists_no_benefits_but_why_and_whom_to_ask(client, tokens, settings):
+    m = await active_member(client, tokens)
+    cti = m["certificate_id"]
+    cert = (await client.get(f"/api/v1/certificates/{cti}", headers=tokens.h("auditor"))).json()
+    token = (await _link(client, tokens, cti))["token"]
+    live = (await client.get(f"/cards/{token}")).text
+    assert all(b["name_zh"] in live for b in cert["benefits"]) and "可享权益" in live
+    r = await client.post(f"/api/v1/certificates/{cti}/revoke", headers=tokens.h("reviewer"),
+                          json={"reason": "证书遗失"})
+    assert r.status_code == 200
+    page = (await client.get(f"/cards/{token}")).text
+    assert "证书已撤销" in page and "the certificate was revoked" in page  # why
+    for benefit in cert["benefits"]:
+        assert benefit["name_zh"] not in page and benefit["name_en"] not in page
+    assert "可享权益" not in page and "Benefits" not in page
+    assert "请联系" in page and settings.certificate.issuer_zh in page  # whom to ask
+    assert settings.certificate.issuer_en in page
+    assert "电话" not in page  # no phone configured, none made up
+
+
+def test_the_contact_phone_is_shown_when_set_and_escaped():
+    from huicui.issuance.holder_page import HolderCard, render_card
+
+    card = HolderCard(text="HB1:X", name="李晓明", program_zh="荟萃北海", program_en="Huicui",
+                      valid_from="2026-01-01", valid_until="2028-12-31",
+                      benefits=[("景区免费游览", "Free entry")], invalid_zh="证书已过期",
+                      invalid_en="the certificate has expired", contact_zh="人才办<b>",
+                      contact_en="Talent Office", contact_phone="0779-1234567")
+    page = render_card(card)
+    assert "电话" in page and "0779-1234567" in page
+    assert "人才办&lt;b&gt;" in page and "景区免费游览" not in page

@@ -215,9 +215,9 @@ def test_settlement_lines_come_from_every_plugin():
         SettlementLine(venue_id=100, benefit=2, count=2, amount_fen=13000,
                        note_zh="客轮船票 2 次 × ¥65.00", note_en="2 rides × ¥65.00"),
         SettlementLine(venue_id=101, benefit=2, count=1, amount_fen=6500,
-                       note_zh="客轮船票 1 次 × ¥65.00", note_en="1 rides × ¥65.00"),
+                       note_zh="客轮船票 1 次 × ¥65.00", note_en="1 ride × ¥65.00"),
         SettlementLine(venue_id=100, benefit=11, count=1, amount_fen=2000,
-                       note_zh="博物馆门票 1 次 × ¥20.00", note_en="1 visits × ¥20.00"),
+                       note_zh="博物馆门票 1 次 × ¥20.00", note_en="1 visit × ¥20.00"),
     ]
 
 

@@ -109,6 +109,6 @@ def test_settlement_is_one_line_per_venue_at_the_configured_price():
     lines = plugins.settlement_lines(7, "2026-11", uses)
     assert [(x.venue_id, x.benefit, x.count, x.amount_fen, x.note_zh, x.note_en)
             for x in lines] == [
-        (80, 12, 1, 150, "借阅 1 次 × ¥1.50", "1 loans × ¥1.50"),
+        (80, 12, 1, 150, "借阅 1 次 × ¥1.50", "1 loan × ¥1.50"),
         (81, 12, 2, 300, "借阅 2 次 × ¥1.50", "2 loans × ¥1.50")]
     assert plugins.report().loaded[0].hooks == ["huicui_benefits", "huicui_settlement_lines"]

@@ -31,6 +31,7 @@ from huicui_test_support.redemptions import (
 )
 
 REPORT = "/api/v1/reports/settlement"
+NO_BENEFIT = 0
 MONTH = "2025-10"
 FARE_FEN, RACK_FEN, AGREED_FEN, TICKET_FEN = 4500, 48000, 38000, 6000
 
@@ -87,6 +88,9 @@ async def _seed(client, tokens) -> dict:
         record(m0, port["id"], local(2025, 11, 1, 0, 10), FERRY),
         record(m0, port["id"], local(2025, 10, 31, 23, 50), FERRY, accepted=False),
     ]
+    # A revoked card is refused before any benefit is chosen: benefit code 0.
+    uploads["port2"] += [record(m0, port["id"], local(2025, 10, day, 9), NO_BENEFIT,
+                                accepted=False, reason="revoked") for day in (3, 17)]
     for name, records in uploads.items():
         result = await sync(client, devices[name], records)
         assert result["new"] == len(records)
@@ -248,6 +252,41 @@ async def test_csv_statement_opens_in_excel_and_adds_up(seeded, tokens):
                          headers={**tokens.h("admin"), "Accept": "text/csv"})
     assert r.headers["content-type"].startswith("text/csv")
     assert r.content.decode("utf-8-sig").splitlines()[0].startswith("月份 month,")
+
+
+async def test_refusals_without_a_benefit_are_named_alike_in_json_csv_and_pdf(seeded, tokens,
+                                                                             tmp_path):
+    """Refusals recorded before a benefit was chosen read 未指定权益, never 权益 0（0）."""
+    seed, client = seeded
+    a = seed["a"]
+    port = next(v for v in seed["venues"].values() if v["name_zh"] == "北海国际客运港")
+    params = {"partner": a["id"], "month": MONTH}
+    h = tokens.h("auditor")
+    statement = (await client.get(REPORT, params=params, headers=h)).json()
+    port_rows = [row for row in statement["rows"] if row["venue_id"] == port["id"]]
+    none = port_rows[-1]  # after the venue's benefits
+    assert (none["benefit"], none["benefit_name_zh"], none["benefit_name_en"]) == (
+        NO_BENEFIT, "未指定权益", "no benefit determined")
+    assert (none["accepted"], none["refused"], none["amount_fen"]) == (0, 2, 0)
+    assert "撤销" in none["note_zh"] and "revoked" in none["note_en"]
+    assert all(row["benefit"] != NO_BENEFIT for row in port_rows[:-1])
+    assert statement["totals"]["refused"] == sum(row["refused"] for row in statement["rows"])
+
+    r = await client.get(REPORT, params={**params, "format": "csv"}, headers=h)
+    lines = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    (line,) = [x for x in lines if x["权益代码 benefit_code"] == "0"]
+    assert line["权益 benefit"] == "未指定权益 no benefit determined"
+    assert line["拒绝次数 refused"] == "2" and line["应付金额（元）amount_cny"] == "0.00"
+
+    pdf = tmp_path / "statement.pdf"
+    pdf.write_bytes((await client.get(REPORT, params={**params, "format": "pdf"},
+                                      headers=h)).content)
+    text = subprocess.run([_poppler("pdftotext"), "-layout", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    (row_line,) = [x for x in text.splitlines() if "未指定权益" in x and "¥" in x]
+    assert "北海国际客运港" in row_line
+    assert row_line.split()[-3:-1] == ["0", "2"]
+    assert "权益 0" not in text and "（0）" not in text
 
 
 def test_csv_cells_that_look_like_formulas_stay_text():

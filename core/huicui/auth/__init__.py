@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import NoReturn
 
 import msgspec
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
+from huicui.auth.failures import FailedAuthLimiter, token_kind
 from huicui.auth.tables import StaffToken
+from huicui.errors import TooManyRequests
 from huicui.vault import hash_token, new_token
 
 STAFF_ROLES = ("admin", "registrar", "reviewer", "auditor")
@@ -100,7 +103,7 @@ def roles(*allowed: str) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitab
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         principal = await authenticate(connection)
         if principal is None:
-            raise NotAuthorizedException("A valid bearer token is required / 需要有效的令牌")
+            refuse_failed(connection)
         if principal.role not in allowed:
             raise PermissionDeniedException(
                 f"role {principal.role!r} may not do this; allowed: {', '.join(allowed)}"
@@ -109,6 +112,26 @@ def roles(*allowed: str) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitab
     guard.roles = frozenset(allowed)  # type: ignore[attr-defined]
     guard.__name__ = "roles_" + "_".join(allowed)
     return guard
+
+
+def refuse_failed(connection: ASGIConnection) -> NoReturn:
+    """Refuse a caller without a valid token: 401, or 429 when its address failed too often.
+
+    Only a token that was presented and named nobody counts as a failure (see
+    ``huicui.auth.failures``); a call without one is simply anonymous.
+    """
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    limiter: FailedAuthLimiter | None = connection.app.state.get("auth_failures")
+    if scheme and limiter is not None:
+        address = connection.client.host if connection.client else "unknown"
+        verdict = limiter.failed(address, token_kind(token.strip()))
+        if verdict.limited:
+            raise TooManyRequests(
+                f"认证失败次数过多，请 {verdict.retry_after} 秒后再试",
+                f"Too many failed authentications; try again in {verdict.retry_after} s",
+                retry_after=verdict.retry_after,
+            )
+    raise NotAuthorizedException("A valid bearer token is required / 需要有效的令牌")
 
 
 async def public(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from huicui_verifier.policy import describe_effect, hours_text
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.params import Parameter
 
 from huicui.auth import ADMIN, ANY_STAFF
 from huicui.benefits.schemas import InstalledBenefitOut
 from huicui.context import Context
 from huicui.errors import NotFound
+from huicui.plugins._names import MAX_CODE, MIN_CODE
 from huicui.plugins.api import BenefitInfo
 from huicui.plugins.manager import PluginReport
+
+# Out of range is a 400 like a malformed id; a code in range that no plugin has is a 404.
+Code = Annotated[
+    int, Parameter(ge=MIN_CODE, le=MAX_CODE, description=f"benefit code ({MIN_CODE}-{MAX_CODE})")
+]
 
 
 def benefit_out(ctx: Context, info: BenefitInfo) -> InstalledBenefitOut:
@@ -45,7 +54,7 @@ class BenefitController(Controller):
         return [benefit_out(ctx, info) for info in ctx.plugins.benefits()]
 
     @get("/{code:int}", guards=[ANY_STAFF], summary="One installed benefit")
-    async def read(self, ctx: NamedDependency[Context], code: int) -> InstalledBenefitOut:
+    async def read(self, ctx: NamedDependency[Context], code: Code) -> InstalledBenefitOut:
         info = ctx.plugins.benefit(code)
         if info is None:
             raise NotFound("未安装该权益", f"No installed benefit has code {code}")

@@ -50,7 +50,7 @@ class GlobalContent:
 def pack_sorted(ids: list[bytes]) -> bytes:
     """Join ids that arrive sorted and unique into the wire form, in one C-speed pass.
 
-    Order is not re-checked here: the verifier's ``build_and_sign`` refuses an unsorted
+    Order is not re-checked here: the verifier's ``bundle.sign`` refuses an unsorted
     or repeated list before anything is signed.
     """
     packed = b"".join(ids)

@@ -101,14 +101,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bundle",
         help="核验数据 / verifier bundles",
-        description="Verifier bundles: publish them as files, or show the current one.",
+        description="核验数据：发布为静态文件，或查看当前版本 / Verifier bundles: publish "
+        "them as files, or show the current one.",
     )
     bsub = p.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
     c = bsub.add_parser(
         "publish",
         help="把核验数据发布为静态文件 / write the bundle files into a folder",
-        description="Write the heartbeat, snapshot, delta and venue profiles into DIR "
-        "(docs/bundle.md), for any web server, CDN, object store or USB stick.",
+        description="把心跳、快照、增量和各场所资料写入 DIR（docs/bundle.md），供任何网站服务器、"
+        "CDN、对象存储或U盘使用 / Write the heartbeat, snapshot, delta and venue profiles "
+        "into DIR (docs/bundle.md), for any web server, CDN, object store or USB stick.",
         epilog=PUBLISH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -117,6 +119,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = bsub.add_parser(
         "show",
         help="当前核验数据概况 / version, counts and size",
+        description="当前核验数据的版本、数量与大小 / the current bundle's version, counts "
+        "and size",
         epilog=SHOW_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -102,38 +102,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "certificates",
         help="荣誉证书 / certificates",
-        description="Show, print, revoke and re-issue HB1 honor certificates.",
+        description="查看、打印、撤销和补发 HB1 荣誉证书 / Show, print, revoke and re-issue "
+        "HB1 honor certificates.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     csub = p.add_subparsers(dest="c_command", metavar="ACTION", required=True)
     c = csub.add_parser("show", help="证书详情 / one certificate",
+                        description="证书的 HB1 文本、状态、权益与有效期（JSON）/ a certificate's "
+                        "HB1 text, status, benefits and validity (JSON)",
                         epilog="example: huicui certificates show 9f86d081884c7d65")
-    c.add_argument("id", help="certificate id, 16 hex digits")
+    c.add_argument("id", help="证书编号，16 位十六进制 / certificate id, 16 hex digits")
     c.set_defaults(func=run_async(show_cmd))
     c = csub.add_parser("revoke", help="撤销证书 / revoke a certificate",
+                        description="撤销证书，下次更新清单后生效；成员资格不变 / revoke a "
+                        "certificate, effective with the next bundle; the membership stays",
                         epilog='example: huicui certificates revoke 9f86d081884c7d65 '
                         '--reason "证书遗失 card lost"')
-    c.add_argument("id", help="certificate id, 16 hex digits")
-    c.add_argument("--reason", required=True, help="why (required, audited)")
+    c.add_argument("id", help="证书编号，16 位十六进制 / certificate id, 16 hex digits")
+    c.add_argument("--reason", required=True,
+                   help="原因（必填，记入审计）/ why (required, audited)")
     c.set_defaults(func=run_async(revoke_cmd))
     c = csub.add_parser("link", help="新的持证人链接 / new holder card link",
+                        description="新的持证人卡片链接，只显示一次，旧链接失效 / a new holder "
+                        "card link, shown once; the old one stops working",
                         epilog="example: huicui certificates link 9f86d081884c7d65")
-    c.add_argument("id", help="certificate id, 16 hex digits")
+    c.add_argument("id", help="证书编号，16 位十六进制 / certificate id, 16 hex digits")
     c.set_defaults(func=run_async(link_cmd))
     c = csub.add_parser("pdf", help="打印版证书 / printable A5 PDF",
+                        description="A5 打印版荣誉证书 / the printable A5 honor certificate",
                         epilog="example: huicui certificates pdf 9f86d081884c7d65 -o card.pdf")
-    c.add_argument("id", help="certificate id, 16 hex digits")
-    c.add_argument("-o", "--output", help="file to write (default certificate-<id>.pdf)")
+    c.add_argument("id", help="证书编号，16 位十六进制 / certificate id, 16 hex digits")
+    c.add_argument("-o", "--output",
+                   help="输出文件 / file to write (default certificate-<id>.pdf)")
     c.set_defaults(func=run_async(pdf_cmd))
     c = csub.add_parser(
         "reissue",
         help="补发某密钥签发的证书 / re-issue certificates signed by a key",
+        description="为该密钥签发的有效证书补发新证书 / new certificates for the active ones "
+        "a key signed",
         epilog="example: huicui certificates reissue --kid 1a2b3c4d\n"
         "Issues a new certificate (signed by the active key) for every active membership "
         "whose current certificate the given key signed; the old ones are superseded and "
         "listed as revoked in the next bundle.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    c.add_argument("--kid", required=True, help="the key whose certificates to replace")
+    c.add_argument("--kid", required=True, help="要替换其证书的密钥 / the key whose certificates "
+                   "to replace")
     c.set_defaults(func=run_async(reissue_cmd))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from huicui.cli import run_async
-from huicui.cli.common import cli_context, cli_principal, stderr_progress
+from huicui.cli.common import cli_context, cli_principal, stderr_progress, stdout_console
 
 EPILOG = """\
 策略 / Policy:
@@ -46,12 +46,10 @@ def print_report(report, console) -> None:
 
 
 async def import_cmd(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from huicui.errors import HuicuiError
     from huicui.identities.importing import import_roster
 
-    console = Console(stderr=False, highlight=False)
+    console = stdout_console()
     path = Path(args.file)
     if not path.is_file():
         print(f"找不到文件 / no such file: {path}", file=sys.stderr)
@@ -97,19 +95,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import",
         help="导入名录文件（CSV/XLSX）/ import a roster file",
-        description="Import people from a CSV (UTF-8 or GB18030) or XLSX file, with a "
+        description="从 CSV（UTF-8 或 GB18030）或 XLSX 文件导入人员，并逐行报告 / "
+        "Import people from a CSV (UTF-8 or GB18030) or XLSX file, with a "
         "row-by-row report. Exit status 0 when written or a dry run, 1 when refused "
         "(nothing written), 2 for a file-level problem.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("file", help="CSV or XLSX file")
-    p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    p.add_argument("file", help="名录文件 / CSV or XLSX file")
+    p.add_argument("--dry-run", action="store_true", help="只检查，不写入 / check only, write "
+                   "nothing")
     p.add_argument(
-        "--skip-invalid", action="store_true", help="write the valid rows, skip the others"
+        "--skip-invalid", action="store_true",
+        help="写入有效行，跳过其余 / write the valid rows, skip the others",
     )
-    p.add_argument("--nominate", action="store_true", help="also nominate each new person")
-    p.add_argument("--source-org", help="organization that puts them forward (with --nominate)")
-    p.add_argument("--directory-id", type=int, help="directory to nominate into (default: 1)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--nominate", action="store_true",
+                   help="同时提名每位新人员 / also nominate each new person")
+    p.add_argument("--source-org", help="推荐单位（与 --nominate 一起）/ organization that puts "
+                   "them forward (with --nominate)")
+    p.add_argument("--directory-id", type=int,
+                   help="提名到的名录（默认 1）/ directory to nominate into (default: 1)")
+    p.add_argument("-q", "--quiet", action="store_true", help="不显示进度条 / no progress bar")
     p.set_defaults(func=run_async(import_cmd))

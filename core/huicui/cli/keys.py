@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 
 from huicui.cli import run_async
-from huicui.cli.common import cli_actor, cli_context, fail
+from huicui.cli.common import add_json_flag, cli_actor, cli_context, fail, print_rows
 
 EPILOG = """\
 示例 / examples:
@@ -29,21 +29,17 @@ def _when(epoch: int | None, tz) -> str:
 
 
 async def list_cmd(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from huicui.issuance import keys
 
     ctx = cli_context()
     await keys.ensure_keys(ctx)
-    table = Table(title="签名密钥 / signing keys (program time zone)")
-    for column in ("kid", "purpose", "state", "fingerprint", "from", "until", "certs", "reason"):
-        table.add_column(column)
-    for key in await keys.list_keys():
-        table.add_row(key.kid, key.purpose, key.state, key.fingerprint,
-                      _when(key.not_before, ctx.tz), _when(key.not_after, ctx.tz),
-                      str(key.certificates), key.state_reason)
-    Console().print(table)
+    rows = [
+        (key.kid, key.purpose, key.state, key.fingerprint, _when(key.not_before, ctx.tz),
+         _when(key.not_after, ctx.tz), key.certificates, key.state_reason)
+        for key in await keys.list_keys()
+    ]
+    print_rows(args, ("kid", "purpose", "state", "fingerprint", "from", "until", "certs",
+                      "reason"), rows, title="签名密钥 / signing keys (program time zone)")
     return 0
 
 
@@ -95,32 +91,43 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "keys",
         help="签名密钥 / signing keys",
-        description="List, rotate, retire and mark compromised the Ed25519 signing keys.",
+        description="列出、轮换、退役 Ed25519 签名密钥或标记其泄露 / List, rotate, retire and "
+        "mark compromised the Ed25519 signing keys.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ksub = p.add_subparsers(dest="k_command", metavar="ACTION", required=True)
-    c = ksub.add_parser("list", help="所有密钥 / every key", epilog="example: huicui keys list")
+    c = ksub.add_parser("list", help="所有密钥 / every key",
+                        description="列出所有签名密钥及其状态 / every signing key and its state",
+                        epilog="example: huicui keys list --json")
+    add_json_flag(c)
     c.set_defaults(func=run_async(list_cmd))
     c = ksub.add_parser(
         "rotate",
         help="轮换证书签名密钥 / new active certificate key, old one retired",
+        description="新建证书签名密钥，旧密钥退役（仍可验证）/ "
+        "a new certificate key; the old one retires (still verifies)",
         epilog="example: huicui keys rotate",
     )
     c.set_defaults(func=run_async(rotate_cmd))
     c = ksub.add_parser(
         "retire",
         help="退役一个密钥 / stop a key signing",
+        description="停止使用一个密钥签名（先轮换）/ stop a key signing (rotates first)",
         epilog='example: huicui keys retire 1a2b3c4d --reason "年度轮换 yearly"',
     )
-    c.add_argument("kid", help="key id, 8 hex digits (see `huicui keys list`)")
-    c.add_argument("--reason", default="", help="why (recorded in the audit log)")
+    c.add_argument("kid", help="密钥编号，8 位十六进制 / key id, 8 hex digits "
+                   "(see `huicui keys list`)")
+    c.add_argument("--reason", default="", help="原因（记入审计日志）/ why (audited)")
     c.set_defaults(func=run_async(retire_cmd))
     c = ksub.add_parser(
         "compromise",
         help="标记泄露 / mark a key compromised",
+        description="标记密钥泄露：其证书在下次更新清单后被拒绝 / mark a key compromised: "
+        "its certificates are refused after the next bundle",
         epilog='example: huicui keys compromise 1a2b3c4d --reason "备份盘丢失 backup disk lost"',
     )
-    c.add_argument("kid", help="key id, 8 hex digits")
-    c.add_argument("--reason", required=True, help="what happened (required, audited)")
+    c.add_argument("kid", help="密钥编号，8 位十六进制 / key id, 8 hex digits")
+    c.add_argument("--reason", required=True,
+                   help="发生了什么（必填，记入审计）/ what happened (required, audited)")
     c.set_defaults(func=run_async(compromise_cmd))

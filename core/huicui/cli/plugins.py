@@ -65,11 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "plugins",
         help="权益插件 / benefit plugins",
-        description="List benefit plugins found through the huicui.benefits entry points: "
+        description="列出已安装的权益插件及其权益、配置和未加载的原因 / "
+        "List benefit plugins found through the huicui.benefits entry points: "
         "distribution and version, the hooks each implements, the benefits each declares "
         "(with the [benefits.<slug>] overrides applied), and those left out with the reason.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="以 JSON 输出报告，供脚本使用 / print the report as JSON, for scripts")
     p.set_defaults(func=plugins_cmd)

@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser(
         "report",
         help="结算报表 / settlement statements",
-        description="报表 / reports for partners and auditors",
+        description="报表：合作方与审计用 / reports for partners and auditors",
         epilog=SETTLEMENT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--partner", type=int, required=True, help="合作方编号 / partner id")
-    p.add_argument("--month", required=True, help="YYYY-MM，例如 2026-10")
+    p.add_argument("--month", required=True, help="月份，例如 2026-10 / month, YYYY-MM")
     p.add_argument("--format", choices=("json", "csv", "pdf"),
                    help="默认按文件扩展名 / default: from the file name")
     p.add_argument("-o", "--output", required=True,

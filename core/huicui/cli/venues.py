@@ -8,7 +8,7 @@ import sys
 import msgspec
 
 from huicui.cli import run_async
-from huicui.cli.common import cli_context, cli_principal, fail
+from huicui.cli.common import add_json_flag, cli_context, cli_principal, fail, print_rows
 
 PARTNER_EPILOG = """\
 示例 / examples:
@@ -57,10 +57,9 @@ async def partner_create(args: argparse.Namespace) -> int:
 async def partner_list(args: argparse.Namespace) -> int:
     from huicui.venues import service
 
-    items, total = await service.list_partners(cli_context(), limit=500, offset=0)
-    for p in items:
-        print(f"{p.id:>5}  {p.name_zh}  {p.name_en}  venues={p.venue_count}")
-    print(f"# {total}")
+    items, _ = await service.list_partners(cli_context(), limit=500, offset=0)
+    print_rows(args, ("id", "name_zh", "name_en", "venues"),
+               [(p.id, p.name_zh, p.name_en, p.venue_count) for p in items])
     return 0
 
 
@@ -95,15 +94,13 @@ async def venue_create(args: argparse.Namespace) -> int:
 async def venue_list(args: argparse.Namespace) -> int:
     from huicui.venues import service
 
-    items, total = await service.list_venues(
+    items, _ = await service.list_venues(
         cli_context(), partner_id=args.partner, kind=args.kind, limit=500, offset=0
     )
-    for v in items:
-        print(
-            f"{v.id:>5}  {v.kind:<11} {v.name_zh}  partner={v.partner_id} "
-            f"benefits={v.benefits} fail_mode={v.fail_mode}"
-        )
-    print(f"# {total}")
+    print_rows(args, ("id", "kind", "name_zh", "name_en", "partner_id", "benefits", "fail_mode"),
+               [(v.id, v.kind, v.name_zh, v.name_en, v.partner_id,
+                 v.benefits if args.json else ",".join(map(str, v.benefits)), v.fail_mode)
+                for v in items])
     return 0
 
 
@@ -140,16 +137,13 @@ async def device_enroll(args: argparse.Namespace) -> int:
 async def device_list(args: argparse.Namespace) -> int:
     from huicui.venues import devices
 
-    items, total = await devices.list_devices(
+    items, _ = await devices.list_devices(
         cli_context(), venue_id=args.venue, enabled=None, limit=500, offset=0
     )
-    for d in items:
-        state = "enabled" if d.enabled else "DISABLED"
-        print(
-            f"{d.id:>5}  venue={d.venue_id:<5} {state:<8} {d.token_prefix}…  {d.name}  "
-            f"bundle=v{d.bundle_version}  last_sync={d.last_sync_at or '-'}"
-        )
-    print(f"# {total}")
+    print_rows(args, ("id", "venue_id", "state", "token_prefix", "name", "bundle_version",
+                      "last_sync_at"),
+               [(d.id, d.venue_id, "enabled" if d.enabled else "disabled", d.token_prefix,
+                 d.name, d.bundle_version, d.last_sync_at) for d in items])
     return 0
 
 
@@ -176,66 +170,94 @@ def _set_enabled(enabled: bool):
 def register(sub: argparse._SubParsersAction) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser(
-        "partner", help="合作方 / partners", epilog=PARTNER_EPILOG, formatter_class=fmt
+        "partner", help="合作方 / partners", epilog=PARTNER_EPILOG, formatter_class=fmt,
+        description="合作方：经营场所、按月结算的单位 / partners: who run venues and are "
+        "settled monthly",
     )
     ps = p.add_subparsers(dest="partner_command", metavar="ACTION", required=True)
-    c = ps.add_parser("create", help="record a partner", epilog=PARTNER_EPILOG, formatter_class=fmt)
-    c.add_argument("--name-zh", required=True)
-    c.add_argument("--name-en")
-    c.add_argument("--contact", help="contact person")
-    c.add_argument("--phone", help="contact phone (encrypted at rest)")
-    c.add_argument("--settlement", help="settlement account reference")
+    c = ps.add_parser("create", help="登记合作方 / record a partner", epilog=PARTNER_EPILOG,
+                      formatter_class=fmt,
+                      description="登记一个合作方，输出 JSON / record a partner; prints it as JSON")
+    c.add_argument("--name-zh", required=True, help="中文名称（必填）/ Chinese name (required)")
+    c.add_argument("--name-en", help="英文名称 / English name")
+    c.add_argument("--contact", help="联系人 / contact person")
+    c.add_argument("--phone", help="联系电话（加密保存）/ contact phone (encrypted at rest)")
+    c.add_argument("--settlement", help="结算账户编号 / settlement account reference")
     c.set_defaults(func=run_async(partner_create))
-    c = ps.add_parser("list", help="list partners")
+    c = ps.add_parser("list", help="列出合作方 / list partners",
+                      description="所有合作方及其场所数 / every partner and its venue count",
+                      epilog="example: huicui partner list --json")
+    add_json_flag(c)
     c.set_defaults(func=run_async(partner_list))
 
-    p = sub.add_parser("venue", help="场所 / venues", epilog=VENUE_EPILOG, formatter_class=fmt)
+    p = sub.add_parser("venue", help="场所 / venues", epilog=VENUE_EPILOG, formatter_class=fmt,
+                       description="场所：合作方核验证书、提供权益的地点 / venues: where a "
+                       "partner checks certificates and grants benefits")
     vs = p.add_subparsers(dest="venue_command", metavar="ACTION", required=True)
-    c = vs.add_parser("create", help="record a venue", epilog=VENUE_EPILOG, formatter_class=fmt)
-    c.add_argument("--partner", type=int, required=True, help="partner id")
+    c = vs.add_parser("create", help="登记场所 / record a venue", epilog=VENUE_EPILOG,
+                      formatter_class=fmt,
+                      description="登记一个场所，输出 JSON / record a venue; prints it as JSON")
+    c.add_argument("--partner", type=int, required=True, help="合作方编号 / partner id")
     c.add_argument(
         "--kind", required=True, help="场所类型 / venue kind (see: huicui venue kinds)"
     )
-    c.add_argument("--name-zh", required=True)
-    c.add_argument("--name-en")
-    c.add_argument("--address")
-    c.add_argument("--lat", type=float)
-    c.add_argument("--lon", type=float)
-    c.add_argument("--benefit", type=int, action="append", help="benefit code honored (repeat)")
+    c.add_argument("--name-zh", required=True, help="中文名称（必填）/ Chinese name (required)")
+    c.add_argument("--name-en", help="英文名称 / English name")
+    c.add_argument("--address", help="地址 / address")
+    c.add_argument("--lat", type=float, help="纬度 / latitude (WGS 84)")
+    c.add_argument("--lon", type=float, help="经度 / longitude (WGS 84)")
+    c.add_argument("--benefit", type=int, action="append",
+                   help="提供的权益代码（可重复）/ benefit code honored (repeat)")
     c.add_argument(
         "--fail-mode",
         choices=("open", "closed"),
         default="closed",
-        help="when the bundle is stale: open = still accept, closed = refuse",
+        help="清单过期时：open 仍接受，closed 拒绝 / when the bundle is stale: open = still "
+        "accept, closed = refuse",
     )
     c.set_defaults(func=run_async(venue_create))
     c = vs.add_parser(
-        "kinds", help="可用的场所类型及其权益 / venue kinds allowed now, and their benefits"
+        "kinds", help="可用的场所类型及其权益 / venue kinds allowed now, and their benefits",
+        description="已安装插件允许的场所类型及其权益 / the venue kinds the installed plugins "
+        "allow, and their benefits",
     )
     c.set_defaults(func=run_async(venue_kinds))
-    c = vs.add_parser("list", help="list venues")
-    c.add_argument("--partner", type=int)
-    c.add_argument("--kind")
+    c = vs.add_parser("list", help="列出场所 / list venues",
+                      description="场所，可按合作方或类型筛选 / venues, by partner or kind",
+                      epilog="example: huicui venue list --partner 3 --json")
+    c.add_argument("--partner", type=int, help="只列该合作方的 / only this partner's")
+    c.add_argument("--kind", help="只列该类型 / only this kind")
+    add_json_flag(c)
     c.set_defaults(func=run_async(venue_list))
 
     p = sub.add_parser(
-        "device", help="核验设备 / verifier devices", epilog=DEVICE_EPILOG, formatter_class=fmt
+        "device", help="核验设备 / verifier devices", epilog=DEVICE_EPILOG, formatter_class=fmt,
+        description="核验设备：场所里运行 huicui-verify 的设备 / verifier devices: what runs "
+        "huicui-verify at a venue",
     )
     ds = p.add_subparsers(dest="device_command", metavar="ACTION", required=True)
     c = ds.add_parser(
         "enroll",
-        help="create a device; prints its token once",
+        help="登记设备，令牌只显示一次 / create a device; prints its token once",
+        description="登记设备并打印令牌（只显示一次）和设备上要运行的命令 / create a device; "
+        "prints its token once and the command to run on it",
         epilog=DEVICE_EPILOG,
         formatter_class=fmt,
     )
-    c.add_argument("--venue", type=int, required=True)
-    c.add_argument("--name", required=True, help="e.g. 1号闸机 / gate 1")
+    c.add_argument("--venue", type=int, required=True, help="场所编号 / venue id")
+    c.add_argument("--name", required=True, help="设备名称，例如 1号闸机 / name, e.g. gate 1")
     c.set_defaults(func=run_async(device_enroll))
-    c = ds.add_parser("list", help="list devices")
-    c.add_argument("--venue", type=int)
+    c = ds.add_parser("list", help="列出设备 / list devices",
+                      description="设备、状态、清单版本、最近同步 / devices, state, bundle "
+                      "version, last sync", epilog="example: huicui device list --venue 3")
+    c.add_argument("--venue", type=int, help="只列该场所的 / only this venue's")
+    add_json_flag(c)
     c.set_defaults(func=run_async(device_list))
-    for action, enabled in (("disable", False), ("enable", True)):
-        c = ds.add_parser(action, help=f"{action} a device by id")
-        c.add_argument("id", type=int)
-        c.add_argument("--reason", help="why (kept in the audit log)")
+    for action, enabled, zh in (("disable", False, "停用"), ("enable", True, "启用")):
+        c = ds.add_parser(action, help=f"按编号{zh}设备 / {action} a device by id",
+                          description=f"{zh}设备：下一次请求起生效 / {action} a device; "
+                          "effective from its next request",
+                          epilog=f"example: huicui device {action} 7 --reason …")
+        c.add_argument("id", type=int, help="设备编号 / device id")
+        c.add_argument("--reason", help="原因（记入审计日志）/ why (kept in the audit log)")
         c.set_defaults(func=run_async(_set_enabled(enabled)))

@@ -67,6 +67,17 @@ def match_header(text: str) -> str | None:
     return None
 
 
+def header_fields(cells: list[str]) -> set[str]:
+    """The fields a row's cells name when read as a header."""
+    return {field for cell in cells if (field := match_header(cell.strip())) is not None}
+
+
+def is_header(cells: list[str]) -> bool:
+    """True if the row names every required column (a title or a data row does not)."""
+    found = header_fields(cells)
+    return all(column.field in found for column in REQUIRED)
+
+
 def residency_value(text: str) -> str | None:
     """``常住``/``候鸟``/``流动`` or the English words → the stored value; None if unknown."""
     return RESIDENCY_IN.get(_key(text))

@@ -84,8 +84,7 @@ async def rows(ctx: Context, filters: dict[str, Any], reveal: bool) -> AsyncIter
 def _personal(ctx: Context, row: dict[str, Any], name: str, reveal: bool) -> str:
     if reveal:
         return ctx.vault.decrypt(row[f"{name}_enc"], f"identity.{name}") or ""
-    tail = row[f"{name}_last4"]
-    return (mask("0" * 8 + tail) or "") if tail else ""
+    return mask(row[f"{name}_last4"])
 
 
 def _cells(ctx: Context, row: dict[str, Any], reveal: bool) -> list[str]:

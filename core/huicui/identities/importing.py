@@ -10,6 +10,7 @@ writes nothing and returns the same report. Validation is
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +24,12 @@ from huicui.db.bulk import insert_rows
 from huicui.directories.service import default_directory_id, get_directory_row
 from huicui.errors import InvalidInput
 from huicui.identities.columns import BY_FIELD, REQUIRED, match_header, residency_value
-from huicui.identities.reading import Table, read_table
+from huicui.identities.reading import HEADER_SEARCH_ROWS, Table, read_table
 from huicui.identities.schemas import IdentityIn, ImportReport, RowProblem
 from huicui.identities.service import parse_identity, row_values
 from huicui.identities.tables import Identity
 from huicui.memberships.tables import Membership
+from huicui.wording import count_en
 
 CHUNK = 500
 MAX_LISTED_PROBLEMS = 10_000
@@ -51,8 +53,14 @@ class _Row(msgspec.Struct):
     id_hash: str | None = None
 
 
-def map_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
-    """Column index → field, and the headers that were ignored; refuses gaps and repeats."""
+def map_header(
+    header: list[str], title: tuple[int, str] | None = None
+) -> tuple[dict[int, str], list[str]]:
+    """Column index → field, and the headers that were ignored; refuses gaps and repeats.
+
+    ``title`` (row number, text) is a row that looked like a title: a refusal for missing
+    columns names it, since the header was then not found below it either.
+    """
     mapping: dict[int, str] = {}
     seen: dict[str, str] = {}
     ignored: list[str] = []
@@ -72,39 +80,88 @@ def map_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
         mapping[index] = field
     missing = [column for column in REQUIRED if column.field not in seen]
     if missing:
+        hint_zh = hint_en = ""
+        extra: dict[str, Any] = {}
+        if title is not None:
+            row, text = title
+            shown = text if len(text) <= 40 else text[:39] + "…"
+            hint_zh = (
+                f"。第 {row} 行“{shown}”看起来是标题；在前 {HEADER_SEARCH_ROWS} 个非空行中"
+                "没有找到同时含有这些列名的表头行"
+            )
+            hint_en = (
+                f". Row {row} ({shown!r}) looks like a title; no row among the first "
+                f"{HEADER_SEARCH_ROWS} non-blank rows names these columns"
+            )
+            extra["title_row"] = row
         raise ImportMissingColumn(
-            "缺少必需的列：" + "、".join(c.zh for c in missing),
-            "Missing required column(s): " + ", ".join(f"{c.zh}/{c.en}" for c in missing),
+            "缺少必需的列：" + "、".join(c.zh for c in missing) + hint_zh,
+            "Missing required column(s): "
+            + ", ".join(f"{c.zh}/{c.en}" for c in missing)
+            + hint_en,
             missing=[c.field for c in missing],
+            **extra,
         )
     return mapping, ignored
 
 
-def _check_row(number: int, cells: list[str], mapping: dict[int, str], header: list[str]) -> _Row:
+# How Excel shows a long number it has stored as a number: 4.50502E+17.
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[Ee][+-]?\d+$")
+_DIGIT_FIELDS = ("id_doc", "phone")
+
+
+def _cell_problem(field: str, text: str, formula: bool) -> tuple[str, str, str] | None:
+    """(code, zh, en) for what is wrong with the cell as it was typed, before the field
+    itself is judged; a hint that says how to fix the file where one is known."""
+    name = BY_FIELD[field].zh
+    if formula:
+        return (
+            "formula_without_value",
+            f"{name}单元格是公式，但文件中没有保存计算结果：请用 Excel 打开并保存后再导入，"
+            "或把该列复制后“选择性粘贴 → 数值”",
+            "the cell holds a formula without a stored value: open and save the file in "
+            "Excel, or copy the column and paste it as values, then import again",
+        )
+    if field in _DIGIT_FIELDS and _SCIENTIFIC.match(text):
+        return (
+            "number_lost_digits",
+            f"{name}被 Excel 存成了数字（科学计数法，如 4.50502E+17），末尾几位已丢失："
+            "请先把该列设置为文本格式（设置单元格格式 → 文本），重新填入号码后再导入",
+            "Excel stored the number as a number (scientific notation such as 4.50502E+17) "
+            "and its last digits are lost: format the column as text (Format Cells → Text), "
+            "enter the numbers again and import again",
+        )
+    if field == "residency" and text and residency_value(text) is None:
+        return (
+            "bad_choice",
+            "类别应为 常住、候鸟 或 流动",
+            "residency must be 常住/候鸟/流动 or resident/seasonal/migrant",
+        )
+    return None
+
+
+def _check_row(
+    number: int,
+    cells: list[str],
+    mapping: dict[int, str],
+    header: list[str],
+    formulas: frozenset[tuple[int, int]] = frozenset(),
+) -> _Row:
     values: dict[str, Any] = {}
     problems: list[RowProblem] = []
     for index, field in mapping.items():
         text = cells[index].strip() if index < len(cells) else ""
         if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
             text = text[1:]  # the export's guard against spreadsheet formulas
+        if found := _cell_problem(field, text, (number, index) in formulas):
+            problems.append(RowProblem(number, header[index], field, *found))
+            continue
         if field == "residency" and text:
-            residency = residency_value(text)
-            if residency is None:
-                problems.append(
-                    RowProblem(
-                        number,
-                        header[index],
-                        field,
-                        "bad_choice",
-                        "类别应为 常住、候鸟 或 流动",
-                        "residency must be 常住/候鸟/流动 or resident/seasonal/migrant",
-                    )
-                )
-                continue
-            text = residency
+            text = residency_value(text) or text
         if text:
             values[field] = text
-    if "id_doc" not in values:
+    reported = {p.field for p in problems}
+    if "id_doc" not in values and "id_doc" not in reported:
         column = header[next(i for i, f in mapping.items() if f == "id_doc")]
         problems.append(
             RowProblem(
@@ -128,6 +185,7 @@ def _check_row(number: int, cells: list[str], mapping: dict[int, str], header: l
             p.en,
         )
         for p in field_problems
+        if p.field not in reported
     )
     return _Row(number=number, data=None if problems else data, problems=problems)
 
@@ -184,13 +242,13 @@ async def import_roster(
 
     target = await _nomination_target(nominate, source_org, directory_id)
     table: Table = read_table(data, file_name, content_type, ctx.settings.roster.import_max_rows)
-    mapping, ignored = map_header(table.header)
+    mapping, ignored = map_header(table.header, table.title)
     total = len(table.rows)
     checked: list[_Row] = []
     first_seen: dict[str, int] = {}
     id_column = table.header[next(i for i, f in mapping.items() if f == "id_doc")]
     for done, (number, cells) in enumerate(table.rows, 1):
-        row = _check_row(number, cells, mapping, table.header)
+        row = _check_row(number, cells, mapping, table.header, table.formula_cells)
         if row.data is not None:
             row.id_hash = ctx.vault.lookup_hash(row.data.id_doc, "id_doc")
             if row.id_hash in first_seen:
@@ -245,6 +303,7 @@ async def import_roster(
         skipped_rows=[],
         problems=problems[:MAX_LISTED_PROBLEMS],
         problems_omitted=max(0, len(problems) - MAX_LISTED_PROBLEMS),
+        header_row=table.header_row,
         ignored_columns=ignored,
         directory_id=target,
     )
@@ -264,7 +323,8 @@ async def import_roster(
             "请修正后重新导入，或使用 skip_invalid 只导入有效行"
         )
         report.message_en = (
-            f"{len(invalid)} rows have problems, so nothing was imported (all-or-nothing). "
+            f"{count_en(len(invalid), 'row has', 'rows have')} problems, so nothing was "
+            "imported (all-or-nothing). "
             "Fix them and import again, or use skip_invalid to import only the valid rows"
         )
         return report
@@ -278,8 +338,8 @@ async def import_roster(
     report.message_zh = f"已导入 {len(created_ids)} 人" + (
         f"，跳过 {len(invalid)} 行有问题的数据" if invalid else ""
     )
-    report.message_en = f"Imported {len(created_ids)} people" + (
-        f"; skipped {len(invalid)} rows with problems" if invalid else ""
+    report.message_en = f"Imported {count_en(len(created_ids), 'person', 'people')}" + (
+        f"; skipped {count_en(len(invalid), 'row')} with problems" if invalid else ""
     )
     await audit.record(
         actor,

@@ -122,6 +122,7 @@ class ImportReport(msgspec.Struct):
     skipped_rows: list[int]
     problems: list[RowProblem]
     problems_omitted: int = 0
+    header_row: int = 1  # where the header was found (a title may stand above it)
     ignored_columns: list[str] = msgspec.field(default_factory=list)
     created_ids: list[int] = msgspec.field(default_factory=list)
     directory_id: int | None = None

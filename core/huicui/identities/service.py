@@ -188,8 +188,6 @@ async def find_by_id_doc(ctx: Context, id_doc: str) -> int | None:
 
 def to_out(ctx: Context, row: dict[str, Any]) -> IdentityOut:
     """A row as the API shows it: personal data masked to the last four characters."""
-    id_tail = row.get("id_doc_last4") or ""
-    phone_tail = row.get("phone_last4") or ""
     return IdentityOut(
         id=row["id"],
         display_name=row["display_name"],
@@ -197,8 +195,8 @@ def to_out(ctx: Context, row: dict[str, Any]) -> IdentityOut:
         field=row["field"],
         achievements=row["achievements"],
         residency=row["residency"],
-        id_doc_masked=(mask("0" * 14 + id_tail) or "") if id_tail else "",
-        phone_masked=(mask("0" * 7 + phone_tail) or "") if phone_tail else "",
+        id_doc_masked=mask(row.get("id_doc_last4")),
+        phone_masked=mask(row.get("phone_last4")),
         email=row["email"],
         liaison=row["liaison"],
         source=row["source"],

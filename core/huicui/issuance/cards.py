@@ -124,6 +124,26 @@ class CardContent:
     benefits: Sequence[tuple[str, str]]  # (zh, en)
     certificate_id: str
     revoked: bool = False
+    issuer_zh: str = ""  # the body whose seal goes on the certificate
+    issuer_en: str = ""
+    issued_on: str = ""  # YYYY-MM-DD in the program's timezone
+    seal_area: bool = True
+
+
+_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_date(iso: str) -> str:
+    """``2026-11-30`` → ``二〇二六年十一月三十日``, as official documents date a seal."""
+    year, month, day = (int(part) for part in iso.split("-"))
+
+    def number(n: int) -> str:  # 1..31
+        tens, ones = divmod(n, 10)
+        return (("" if tens == 1 else _DIGITS[tens]) + "十" if tens else "") + (
+            _DIGITS[ones] if ones else ""
+        )
+
+    return "".join(_DIGITS[int(d)] for d in str(year)) + f"年{number(month)}月{number(day)}日"
 
 
 def fit_text(pdf: FPDF, text: str, width: float) -> str:
@@ -161,18 +181,18 @@ def certificate_pdf(card: CardContent) -> bytes:
 
     pdf.set_text_color(178, 34, 34)
     pdf.set_font("NotoSC", size=28)
-    pdf.set_xy(10, 16)
-    pdf.cell(width - 20, 13, "荣誉证书", align="C")
+    pdf.set_xy(10, 13)
+    pdf.cell(width - 20, 12, "荣誉证书", align="C")
     pdf.set_font("NotoSC", size=10)
-    pdf.set_xy(10, 30)
+    pdf.set_xy(10, 26)
     pdf.cell(width - 20, 5, "Certificate of Honor", align="C")
 
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("NotoSC", size=22)
-    pdf.set_xy(10, 39)
+    pdf.set_xy(10, 33)
     pdf.cell(width - 20, 11, card.name, align="C")
     pdf.set_font("NotoSC", size=10)
-    pdf.set_xy(14, 52)
+    pdf.set_xy(14, 45)
     pdf.multi_cell(
         width - 28,
         5,
@@ -181,45 +201,86 @@ def certificate_pdf(card: CardContent) -> bytes:
         align="C",
     )
 
-    qr_y = 66.0
+    qr_y = 57.0
     qr_x = (width - QR_WIDTH_MM) / 2
     pdf.image(io.BytesIO(qr_png(card.text, scale=10)), x=qr_x, y=qr_y, w=QR_WIDTH_MM,
               h=QR_WIDTH_MM)
 
-    y = qr_y + QR_WIDTH_MM + 3
+    y = qr_y + QR_WIDTH_MM + 1.5
     pdf.set_font("NotoSC", size=10)
     pdf.set_xy(10, y)
-    pdf.cell(width - 20, 5, f"有效期 Valid {card.valid_from} — {card.valid_until}", align="C")
-    y += 6
-    if card.revoked:
+    validity = f"有效期 Valid {card.valid_from} — {card.valid_until}"
+    if card.revoked:  # on the same line, so the foot keeps its room
         pdf.set_text_color(200, 0, 0)
-        pdf.set_xy(10, y)
-        pdf.cell(width - 20, 5, "已失效 / No longer valid", align="C")
-        pdf.set_text_color(0, 0, 0)
-        y += 6
+        validity = f"已失效 No longer valid · {validity}"
+    pdf.cell(width - 20, 5, validity, align="C")
+    pdf.set_text_color(0, 0, 0)
+    y += 5.5
 
     pdf.set_font("NotoSC", size=9)
-    pdf.set_xy(14, y + 1)
+    pdf.set_xy(14, y)
     pdf.cell(width - 28, 5, "可享权益 Benefits", align="L")
-    y += 7
+    y += 5.5
     pdf.set_font("NotoSC", size=7.5)
     line_width = width - 28
     for index, (zh, en) in enumerate(card.benefits):
-        pdf.set_xy(14, y + index * 4.2)
-        pdf.cell(line_width, 4.2, fit_text(pdf, f"{index + 1}. {zh}  {en}", line_width), align="L")
+        pdf.set_xy(14, y + index * 3.9)
+        pdf.cell(line_width, 3.9, fit_text(pdf, f"{index + 1}. {zh}  {en}", line_width), align="L")
     if not card.benefits:
         pdf.set_xy(14, y)
-        pdf.cell(line_width, 4.2, "—", align="L")
+        pdf.cell(line_width, 3.9, "—", align="L")
 
-    pdf.set_font("NotoSC", size=7)
+    _issuer_block(pdf, card, top=A5_MM[1] - 41)
+    return bytes(pdf.output())
+
+
+def _issuer_block(pdf: FPDF, card: CardContent, top: float) -> None:
+    """Issuer and issue date over the seal area at the foot; the ID-check note and number.
+
+    As on official documents, the issuer's name and the date sit where the seal is
+    stamped over them; the marked circle only shows the printer or clerk where.
+    """
+    width = A5_MM[0]
+    seal_r, seal_cx, seal_cy = 14.0, width - 33.0, top + 10.0
+    right = width - 18.0
+    column = right - 14
+    pdf.set_text_color(0, 0, 0)
+    if card.issuer_zh:
+        pdf.set_font("NotoSC", size=10)
+        pdf.set_xy(14, top)
+        pdf.cell(column, 5, fit_text(pdf, card.issuer_zh, column), align="R")
+        pdf.set_font("NotoSC", size=6.5)
+        pdf.set_text_color(90, 90, 90)
+        pdf.set_xy(14, top + 5.5)
+        pdf.cell(column, 3.4, fit_text(pdf, card.issuer_en, column), align="R")
+    if card.issued_on:
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("NotoSC", size=9)
+        pdf.set_xy(14, top + 10)
+        pdf.cell(column, 4.5, chinese_date(card.issued_on), align="R")
+        pdf.set_font("NotoSC", size=6.5)
+        pdf.set_text_color(90, 90, 90)
+        pdf.set_xy(14, top + 14.8)
+        pdf.cell(column, 3.4, f"签发日期 Issued {card.issued_on}", align="R")
+    if card.seal_area:
+        pdf.set_draw_color(200, 120, 120)
+        pdf.set_line_width(0.3)
+        pdf.set_dash_pattern(dash=1.2, gap=1.2)
+        pdf.circle(x=seal_cx, y=seal_cy, radius=seal_r, style="D")
+        pdf.set_dash_pattern()
+        pdf.set_text_color(200, 120, 120)
+        pdf.set_font("NotoSC", size=6)
+        pdf.set_xy(seal_cx - seal_r, top + 19)
+        pdf.cell(2 * seal_r, 3, "（盖章）Seal", align="C")
+
+    pdf.set_font("NotoSC", size=6)
     pdf.set_text_color(90, 90, 90)
-    pdf.set_xy(10, A5_MM[1] - 20)
+    pdf.set_xy(10, A5_MM[1] - 15)
     pdf.multi_cell(
         width - 20,
-        3.6,
-        "出示本证时，工作人员将核对身份证件后四位。\n"
+        2.9,
+        "出示本证时，工作人员将核对身份证件后四位。"
         "Staff will check the last four characters of your ID document.\n"
         f"证书编号 Certificate {card.certificate_id}",
         align="C",
     )
-    return bytes(pdf.output())

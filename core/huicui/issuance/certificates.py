@@ -64,7 +64,7 @@ def end_of_day(day: dt.date, tz: Any) -> int:
 
 def holder_link(ctx: Context, token: str) -> str:
     """The full URL of a holder card page."""
-    return f"{ctx.settings.server.public_url.rstrip('/')}/cards/{token}"
+    return f"{ctx.settings.server.base_url()}/cards/{token}"
 
 
 def new_holder_token() -> str:
@@ -442,6 +442,11 @@ def _validity(ctx: Context, row: dict[str, Any]) -> tuple[str, str]:
     return start, end
 
 
+def _issue_date(ctx: Context, row: dict[str, Any]) -> str:
+    issued = row.get("created_at") or dt.datetime.fromtimestamp(row["iat"], dt.UTC)
+    return issued.astimezone(ctx.tz).date().isoformat()
+
+
 async def invalid_reason(row: dict[str, Any], now: dt.datetime) -> tuple[str, str]:
     """Why a certificate must not be used now (zh, en), or ``("", "")`` when it may."""
     if row["status"] == "revoked":
@@ -473,6 +478,10 @@ async def card_content(ctx: Context, row: dict[str, Any]) -> CardContent:
         benefits=[(b.name_zh, b.name_en) for b in benefits],
         certificate_id=row["cti"],
         revoked=bool(reason_zh),
+        issuer_zh=ctx.settings.certificate.issuer_zh,
+        issuer_en=ctx.settings.certificate.issuer_en,
+        issued_on=_issue_date(ctx, row),
+        seal_area=ctx.settings.certificate.seal_area,
     )
 
 
@@ -480,6 +489,7 @@ async def holder_card(ctx: Context, row: dict[str, Any]) -> HolderCard:
     """What the holder page shows for ``row`` (never more than the card carries)."""
     card = await card_content(ctx, row)
     reason_zh, reason_en = await invalid_reason(row, dt.datetime.now(dt.UTC))
+    contact_zh, contact_en = ctx.settings.certificate.contact()
     return HolderCard(
         text=card.text,
         name=card.name,
@@ -490,4 +500,7 @@ async def holder_card(ctx: Context, row: dict[str, Any]) -> HolderCard:
         benefits=card.benefits,
         invalid_zh=reason_zh,
         invalid_en=reason_en,
+        contact_zh=contact_zh,
+        contact_en=contact_en,
+        contact_phone=ctx.settings.certificate.contact_phone,
     )

@@ -57,6 +57,9 @@ class HolderCard:
     benefits: Sequence[tuple[str, str]]
     invalid_zh: str = ""  # set when the card must not be used: why, in Chinese
     invalid_en: str = ""
+    contact_zh: str = ""  # whom to ask when it is invalid (certificate.contact_*)
+    contact_en: str = ""
+    contact_phone: str = ""
 
 
 def _page(title: str, body: str) -> str:
@@ -86,6 +89,15 @@ def render_card(card: HolderCard) -> str:
         qr = qr_svg(card.text, size="100%", title="荣誉证书二维码 / certificate QR code").replace(
             "<svg ", '<svg class="qr" ', 1
         )
+    if card.invalid_zh:
+        # A dead card grants nothing: instead of the benefits, whom to ask.
+        details = _contact(card)
+    else:
+        details = (
+            f"<h2>可享权益 <span class=\"en\">Benefits</span></h2><ul>{benefits}</ul>"
+            '<p class="note">使用权益时，工作人员会核对您身份证件的后四位。<br>'
+            "Staff will check the last four characters of your ID document.</p>"
+        )
     body = (
         '<div class="card">'
         "<h1>荣誉证书</h1><p class=\"sub\">Certificate of Honor</p>"
@@ -96,12 +108,22 @@ def render_card(card: HolderCard) -> str:
         f'<p class="validity">有效期 {escape(card.valid_from)} 至 {escape(card.valid_until)}<br>'
         f'<span class="en">Valid {escape(card.valid_from)} to {escape(card.valid_until)}'
         "</span></p>"
-        f"<h2>可享权益 <span class=\"en\">Benefits</span></h2><ul>{benefits}</ul>"
-        '<p class="note">使用权益时，工作人员会核对您身份证件的后四位。<br>'
-        "Staff will check the last four characters of your ID document.</p>"
-        "</div>"
+        f"{details}</div>"
     )
     return _page(f"荣誉证书 · {card.name}", body)
+
+
+def _contact(card: HolderCard) -> str:
+    phone = (
+        f'<br>电话 <span class="en">Phone</span> {escape(card.contact_phone)}'
+        if card.contact_phone else ""
+    )
+    return (
+        '<div class="contact"><h2>此卡不能再使用权益 <span class="en">This card grants no '
+        "benefits</span></h2>"
+        f"<p>如有疑问，请联系：{escape(card.contact_zh)}{phone}<br>"
+        f'<span class="en">Questions? Please contact: {escape(card.contact_en)}</span></p></div>'
+    )
 
 
 def render_not_found() -> str:

@@ -15,7 +15,7 @@ from huicui.errors import Conflict, FourEyesViolation, NotFound
 from huicui.identities.service import get_row as get_identity_row
 from huicui.identities.tables import Identity
 from huicui.memberships.schemas import MembershipOut, NominationIn
-from huicui.memberships.states import STATE_NAMES_ZH, next_state
+from huicui.memberships.states import STATE_NAMES_ZH, check_renewal, next_state
 from huicui.memberships.tables import Membership
 from huicui.timefmt import to_local_iso, today
 
@@ -131,6 +131,10 @@ async def transition(
     """
     row = await get_row(membership_id)
     target = next_state(row["state"], action)
+    if action == "renew":
+        check_renewal(
+            row["state"], row["term_end"], today(ctx.tz), ctx.settings.roster.renewal_window_days
+        )
     if action == "approve" and actor.kind == "staff" and actor.id == row["nominated_by"]:
         raise FourEyesViolation(
             "推荐人不能审批自己推荐的人员（四眼原则）",
@@ -154,10 +158,16 @@ async def transition(
     # One transaction from the state change to the listeners' work (certificate
     # issuance or revocation): an approval never stands without its certificate.
     async with Membership._meta.db.transaction():
-        # The state in the WHERE clause makes a concurrent second decision a no-op.
+        # The state and the term number as read: a concurrent second decision, or a second
+        # renewal (active → active, so the state alone cannot tell), updates nothing.
         updated = (
             await Membership.update(values)
-            .where(And(Membership.id == membership_id, Membership.state == row["state"]))
+            .where(
+                And(
+                    And(Membership.id == membership_id, Membership.state == row["state"]),
+                    Membership.term_no == row["term_no"],
+                )
+            )
             .returning(Membership.id)
         )
         if not updated:

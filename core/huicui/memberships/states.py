@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from huicui.errors import IllegalTransition
 
 STATES = ("nominated", "approved", "active", "expired", "suspended", "revoked", "rejected")
@@ -28,6 +30,30 @@ STATE_NAMES_ZH = {
     "revoked": "已撤销",
     "rejected": "未通过",
 }
+
+
+class RenewalNotDue(IllegalTransition):
+    code = "renewal_not_due"
+
+
+def check_renewal(state: str, term_end: dt.date | None, today: dt.date, window_days: int) -> None:
+    """Renewal belongs to the review cycle: an expired term, or an active one that ends
+    within ``window_days`` (or has ended and awaits the expiry job). Earlier, a renewal
+    would only hand out another certificate and a term the review never looked at."""
+    if state != "active" or term_end is None:
+        return
+    opens = term_end - dt.timedelta(days=window_days)
+    if today < opens:
+        raise RenewalNotDue(
+            f"任期至 {term_end.isoformat()} 结束；续期从结束前 {window_days} 天"
+            f"（{opens.isoformat()}）起才可办理",
+            f"The term ends on {term_end.isoformat()}; renewal opens {window_days} days "
+            f"before, on {opens.isoformat()}",
+            state=state,
+            action="renew",
+            term_end=term_end.isoformat(),
+            renewable_from=opens.isoformat(),
+        )
 
 
 def next_state(current: str, action: str) -> str:

@@ -26,6 +26,7 @@ from huicui_verifier.policy import BenefitInfo, Limit, Policy
 from huicui.plugins.config import benefit_config
 from huicui.plugins.hookspecs import hookimpl
 from huicui.plugins.settlement import RedemptionFact, SettlementLine, accepted_by_venue
+from huicui.wording import count_plural
 
 Period = Literal["day", "week", "month", "year"]
 Effect = Literal["free", "discount", "priority"]
@@ -212,7 +213,7 @@ class PerUseBenefit:
                 count=count,
                 amount_fen=count * price,
                 note_zh=f"{self.uses.noun_zh} {count} 次 × {each}",
-                note_en=f"{count} {self.uses.noun_en} × {each}",
+                note_en=f"{count_plural(count, self.uses.noun_en)} × {each}",
             )
             for venue, count in sorted(accepted_by_venue(redemptions, self.code).items())
         ]

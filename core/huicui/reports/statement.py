@@ -25,6 +25,14 @@ from huicui.venues.tables import Partner, Venue
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR = 2020  # devices refuse to record anything earlier
+# Benefit code 0 in a redemption: the card was refused before a benefit was chosen (a
+# revoked or expired card, a bad signature). Such rows are named for what they are.
+NO_BENEFIT = 0
+NO_BENEFIT_ZH, NO_BENEFIT_EN = "未指定权益", "no benefit determined"
+NO_BENEFIT_NOTE = (
+    "选定权益之前即被拒绝（如证书已撤销），不计费",
+    "refused before a benefit was chosen (e.g. a revoked card); not paid",
+)
 
 
 def yuan(fen: int) -> str:
@@ -142,7 +150,10 @@ async def settlement(ctx: Context, partner_id: int, month: str) -> Statement:
     for line in lines:
         by_key[(line.venue_id, line.benefit)].append(line)
 
-    keys = sorted(set(accepted) | set(refused) | set(by_key), key=lambda k: (k[0], k[1]))
+    # Per venue by benefit code, the refusals without a benefit last.
+    keys = sorted(
+        set(accepted) | set(refused) | set(by_key), key=lambda k: (k[0], k[1] == NO_BENEFIT, k[1])
+    )
     venue_ids = sorted({venue for venue, _ in keys})
     venues = {
         v["id"]: v
@@ -158,6 +169,13 @@ async def settlement(ctx: Context, partner_id: int, month: str) -> Statement:
         if not priced and accepted[(venue_id, code)]:
             note_zh, note_en = "该权益无结算规则，不计费", "no settlement rule for this benefit"
         info = ctx.plugins.benefit(code) if ctx.plugins else None
+        if code == NO_BENEFIT:
+            name_zh, name_en = NO_BENEFIT_ZH, NO_BENEFIT_EN
+            note_zh, note_en = NO_BENEFIT_NOTE
+        elif info is not None:
+            name_zh, name_en = info.name_zh, info.name_en
+        else:
+            name_zh, name_en = f"权益 {code}", f"benefit {code}"
         venue = venues.get(venue_id, {})
         rows.append(
             StatementRow(
@@ -166,8 +184,8 @@ async def settlement(ctx: Context, partner_id: int, month: str) -> Statement:
                 venue_name_en=venue.get("name_en", ""),
                 benefit=code,
                 benefit_slug=info.slug if info else "",
-                benefit_name_zh=info.name_zh if info else f"权益 {code}",
-                benefit_name_en=info.name_en if info else f"benefit {code}",
+                benefit_name_zh=name_zh,
+                benefit_name_en=name_en,
                 accepted=accepted[(venue_id, code)],
                 refused=refused[(venue_id, code)],
                 amount_fen=amount,

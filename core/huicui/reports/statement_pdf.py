@@ -12,6 +12,7 @@ from fpdf.enums import XPos, YPos
 
 from huicui.issuance.cards import NOTO_SC_FACE, fit_text, font_path
 from huicui.reports.schemas import Statement
+from huicui.reports.statement import NO_BENEFIT
 
 FONT = "NotoSC"
 MARGIN = 15.0
@@ -160,7 +161,7 @@ def statement_pdf(statement: Statement) -> bytes:
             _table_header(pdf)
             pdf.set_font(FONT, size=9)
         venue = f"{row.venue_name_zh}（{row.venue_id}）"
-        benefit = f"{row.benefit_name_zh}（{row.benefit}）"
+        benefit = row.benefit_name_zh + (f"（{row.benefit}）" if row.benefit != NO_BENEFIT else "")
         cells = (venue, benefit, str(row.accepted), str(row.refused), money(row.amount_yuan))
         for width, text, align in zip(COLUMNS, cells, "LLRRR", strict=True):
             pdf.cell(width, ROW_H, fit_text(pdf, text, width - 1.5), border="B", align=align)

@@ -109,7 +109,7 @@ async def enroll_device(ctx: Context, actor: Principal, data: DeviceIn) -> Enrol
         device_id,
         data={"venue_id": data.venue_id, "name": data.name.strip()},
     )
-    server = ctx.settings.server.public_url.rstrip("/")
+    server = ctx.settings.server.base_url()
     return EnrollmentOut(
         device=await get_device(ctx, device_id),
         token=token,

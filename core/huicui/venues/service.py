@@ -13,7 +13,7 @@ from huicui.benefits.eligibility import stored_codes
 from huicui.context import Context
 from huicui.errors import InvalidInput, NotFound
 from huicui.timefmt import to_local_iso
-from huicui.vault import last4
+from huicui.vault import last4, mask
 from huicui.venues.kinds import check_kind
 from huicui.venues.schemas import (
     PartnerIn,
@@ -36,13 +36,12 @@ def _now() -> dt.datetime:
 
 
 def _partner_out(ctx: Context, row: dict, venue_count: int) -> PartnerOut:
-    masked = "****" + row["contact_phone_last4"] if row["contact_phone_last4"] else ""
     return PartnerOut(
         id=row["id"],
         name_zh=row["name_zh"],
         name_en=row["name_en"],
         contact_name=row["contact_name"],
-        contact_phone_masked=masked,
+        contact_phone_masked=mask(row["contact_phone_last4"]),
         settlement_ref=row["settlement_ref"],
         venue_count=venue_count,
         created_at=to_local_iso(row["created_at"], ctx.tz) or "",
