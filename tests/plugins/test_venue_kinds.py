@@ -4,6 +4,7 @@ a third party's kind is accepted, an unknown one refused naming the allowed kind
 from __future__ import annotations
 
 import concurrent.futures
+import json
 
 import huicui_benefits.ferry
 import huicui_museum
@@ -107,6 +108,10 @@ async def test_the_cli_lists_the_kinds_and_refuses_an_unknown_one(db, capsys):
     out = capsys.readouterr().out
     assert "museum           11 museum" in out
     assert "counter          4 vip_lane, 9 housing" in out
+    assert run_cli(["venue", "kinds", "--json"]) == 0
+    listed = {row["kind"]: row["benefits"] for row in json.loads(capsys.readouterr().out)}
+    assert listed["museum"] == [{"code": 11, "slug": "museum"}]
+    assert {"code": 4, "slug": "vip_lane"} in listed["counter"]
     assert run_cli(["partner", "create", "--name-zh", "北海市博物馆"]) == 0
     capsys.readouterr()
     code = run_cli(["venue", "create", "--partner", "1", "--kind", "casino", "--name-zh", "某地"])

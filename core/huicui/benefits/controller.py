@@ -15,7 +15,7 @@ from huicui.context import Context
 from huicui.errors import NotFound
 from huicui.plugins._names import MAX_CODE, MIN_CODE
 from huicui.plugins.api import BenefitInfo
-from huicui.plugins.manager import PluginReport
+from huicui.plugins.schemas import PluginReport
 
 # Out of range is a 400 like a malformed id; a code in range that no plugin has is a 404.
 Code = Annotated[

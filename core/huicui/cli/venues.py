@@ -108,10 +108,16 @@ async def venue_kinds(args: argparse.Namespace) -> int:
     from huicui.venues.kinds import allowed_kinds
 
     ctx = cli_context()
-    benefits = ctx.plugins.benefits() if ctx.plugins is not None else []
-    for kind in allowed_kinds(ctx):
-        honored = [f"{b.code} {b.slug}" for b in benefits if kind in b.venue_kinds]
-        print(f"{kind:<16} {', '.join(honored) or '-'}")
+    benefits = ctx.plugins.benefits()
+    kinds = [(kind, [b for b in benefits if kind in b.venue_kinds]) for kind in allowed_kinds(ctx)]
+    if args.json:
+        print_rows(args, ("kind", "benefits"),
+                   [(kind, [{"code": b.code, "slug": b.slug} for b in honored])
+                    for kind, honored in kinds])
+        return 0
+    for kind, honored in kinds:
+        names = ", ".join(f"{b.code} {b.slug}" for b in honored)
+        print(f"{kind:<16} {names or '-'}")
     return 0
 
 
@@ -221,6 +227,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="已安装插件允许的场所类型及其权益 / the venue kinds the installed plugins "
         "allow, and their benefits",
     )
+    add_json_flag(c)
     c.set_defaults(func=run_async(venue_kinds))
     c = vs.add_parser("list", help="列出场所 / list venues",
                       description="场所，可按合作方或类型筛选 / venues, by partner or kind",

@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import msgspec
 import pluggy
 
 from huicui.context import Context
@@ -35,6 +34,7 @@ from huicui.plugins.discovery import (
     distribution_of_module,
     new_plugin_manager,
 )
+from huicui.plugins.schemas import PluginFailure, PluginInfo, PluginReport, plugin_label
 from huicui.settings import Settings, SettingsError
 
 log = logging.getLogger("huicui.plugins")
@@ -44,44 +44,6 @@ VENUE_KIND = re.compile(VENUE_KIND_PATTERN)
 
 class PluginStartupError(SettingsError):
     """Start-up refused: clashing benefits, a bad override, or a failure under strict mode."""
-
-
-class PluginInfo(msgspec.Struct, frozen=True, kw_only=True):
-    """A loaded plugin: where it came from, the hooks it implements, its benefit codes."""
-
-    name: str  # entry-point name (or module name for plugins registered directly)
-    distribution: str
-    version: str
-    module: str
-    hooks: list[str]
-    benefits: list[int]
-
-
-class PluginFailure(msgspec.Struct, frozen=True, kw_only=True):
-    """A plugin left out at start-up, and why."""
-
-    name: str
-    distribution: str
-    version: str
-    stage: str  # import | register | declare
-    reason: str
-
-    @property
-    def label(self) -> str:
-        return _label(self.name, self.distribution, self.version)
-
-
-class PluginReport(msgspec.Struct, frozen=True, kw_only=True):
-    """What start-up loaded, what it left out, and settings that matched nothing."""
-
-    loaded: list[PluginInfo]
-    failed: list[PluginFailure]
-    warnings: list[str]
-
-
-def _label(name: str, distribution: str, version: str) -> str:
-    dist = f"{distribution} {version}".strip()
-    return f"entry point {name!r} ({dist})"
 
 
 def benefit_problems(info: object) -> list[str]:
@@ -134,7 +96,7 @@ class _Loaded:
 
     def label(self, name: str) -> str:
         dist, version, _ = self.origin.get(name, ("", "", ""))
-        return _label(name, dist, version)
+        return plugin_label(name, dist, version)
 
     def fail(self, pm: pluggy.PluginManager, name: str, stage: str, reason: str) -> None:
         dist, version, _ = self.origin.pop(name, ("", "", ""))
