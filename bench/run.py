@@ -32,6 +32,7 @@ MODULES = (
     "roster_import",
     "sync_ingest",
     "http_load",
+    "province",
 )
 
 EPILOG = """\
@@ -46,6 +47,10 @@ measurements (NAME for --only):
   sync         8. redemption ingest into SQLite and PostgreSQL, batches of 500 (>= 20,000/s)
   http         9. GET /api/v1/bundle (with and without If-None-Match) and POST
                   /api/v1/redemptions/sync against uvicorn on 127.0.0.1 (no target)
+  province    10. 100,000 venues, 1,000,000 revocations (generated in the database), then
+                  1,000 revoked: publish CPU (<= 1 s), device catch-up bytes (<= 10 KB;
+                  <= 512 B unchanged), delta apply time, poll rate vs a bare Litestar
+                  route with wrk (>= 0.5), on SQLite and PostgreSQL
 
 examples:
   make bench                                  the full run; writes bench/REPORT.md + report.json
