@@ -159,18 +159,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+def _wait_healthy(
+    port: int, proc: subprocess.Popen, seconds: float = 60, path: str = "/health"
+) -> None:
+    """Wait until the server on ``port`` answers 200 on ``path`` (or exits: an error)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the service exited with {proc.returncode} before answering")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError(f"the service did not answer /health within {seconds:.0f} s")
+    raise RuntimeError(f"the service did not answer {path} within {seconds:.0f} s")
+
+
+def _start_uvicorn(bench: Bench, app: list[str], env: dict, port: int, log_name: str, cwd):
+    """One uvicorn process on 127.0.0.1:``port``, as ``huicui serve`` runs the service;
+    returns the process and its open log file."""
+    log = open(bench.tmp / log_name, "w")
+    flags = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    server = subprocess.Popen(
+        [bench.python, "-m", "uvicorn", *app, *flags, "--no-access-log"],
+        env=env,
+        cwd=str(cwd),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return server, log
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Terminate a server started by the bench, killing it if it does not stop."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def run(bench: Bench) -> Outcome:
@@ -178,26 +206,8 @@ def run(bench: Bench) -> Outcome:
     env = child_env(bench.tmp)
     made = run_child(bench, "http_load", "setup", {}, env, label="service set-up", timeout=120)
     port = _free_port()
-    log = open(bench.tmp / "uvicorn.log", "w")
-    server = subprocess.Popen(
-        [
-            bench.python,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "huicui.app:app_factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=str(bench.tmp),
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    server, log = _start_uvicorn(
+        bench, ["--factory", "huicui.app:app_factory"], env, port, "uvicorn.log", bench.tmp
     )
     results = {}
     try:
@@ -225,12 +235,7 @@ def run(bench: Bench) -> Outcome:
                 timeout=seconds + 120,
             )
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        _stop(server)
         log.close()
 
     titles = {

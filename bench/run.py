@@ -32,6 +32,7 @@ MODULES = (
     "roster_import",
     "sync_ingest",
     "http_load",
+    "province",
 )
 
 EPILOG = """\
@@ -47,6 +48,10 @@ measurements (NAME for --only):
                   outbox drain (>= 20,000 records/s); device token check, memory vs database
   http         9. GET /api/v1/bundle (with and without If-None-Match) and POST
                   /api/v1/redemptions/sync against uvicorn on 127.0.0.1 (no target)
+  province    10. 100,000 venues, 1,000,000 revocations (generated in the database), then
+                  1,000 revoked: publish CPU (<= 1 s), device catch-up bytes (<= 10 KB;
+                  <= 512 B unchanged), delta apply time, poll rate vs a bare Litestar
+                  route with wrk (>= 0.5), on SQLite and PostgreSQL
 
 examples:
   make bench                                  the full run; writes bench/REPORT.md + report.json

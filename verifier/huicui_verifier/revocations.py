@@ -102,6 +102,12 @@ def _position(packed: bytes, cti: bytes) -> int:
     return lo
 
 
+def contains(packed: bytes, cti: bytes) -> bool:
+    """Whether the sorted list ``packed`` holds ``cti`` (a binary search, no set built)."""
+    pos = _position(packed, cti)
+    return packed[pos * ID_LENGTH : (pos + 1) * ID_LENGTH] == cti
+
+
 def splice(packed: bytes, add: bytes = b"", remove: bytes = b"") -> bytes:
     """The sorted list ``packed`` with the sorted lists ``add`` added and ``remove`` removed.
 

@@ -30,6 +30,9 @@ log = logging.getLogger("huicui.bundles")
 # Re-read the content at least this often even when the change stamp did not move
 # (a change made behind the service's back, or revocations that expired).
 SAFETY_REFRESH_SECONDS = 300
+# Between these, revocations are read incrementally (only what changed since the last
+# read); a whole read this often also catches rows changed without a ``revoked_at``.
+FULL_READ_SECONDS = 3600
 # Names a device may ask for: the heartbeat, a snapshot or delta by hash, a profile.
 FILE_NAME = re.compile(
     r"^(heartbeat\.cbor|(snapshot|delta)/[0-9a-f]{64}\.cbor|profile/\d{1,12}\.cbor)$"
@@ -75,6 +78,7 @@ class BundleService:
         self._content: GlobalContent | None = None
         self._stamp = -1
         self._content_at = 0.0
+        self._full_read_at = -1e18
         self._checked_at = -1e18
         self._slot = -1
         self._heartbeat: Heartbeat | None = None
@@ -112,8 +116,13 @@ class BundleService:
             stale = time.monotonic() - self._content_at >= SAFETY_REFRESH_SECONDS
             changed = force or stale or stamp != self._stamp or self._content is None
             if changed:
-                self._content = await gather(self.ctx, now)
+                full = force or time.monotonic() - self._full_read_at >= FULL_READ_SECONDS
+                self._content = await gather(
+                    self.ctx, now, previous=None if full else self._content
+                )
                 self._content_at = time.monotonic()
+                if full:
+                    self._full_read_at = self._content_at
             assert self._content is not None
             venues = await self._changed_venues() if changed else None
             published = self.publisher.publish_content(

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from huicui_verifier import cbor_check
 from huicui_verifier.bundle import KeyEntry, LocalizedName
 from huicui_verifier.policy import BenefitInfo
-from huicui_verifier.revocations import ID_LENGTH
+from huicui_verifier.revocations import ID_LENGTH, contains, splice
 from piccolo.query.functions.aggregate import Max
 
 from huicui.bundles.tables import BundleRelease
@@ -40,6 +40,15 @@ class GlobalContent:
     released_at: int = 0  # when this version was first seen (epoch seconds): the snapshot iat
     # 8-byte hashes of superseded phone keys (the HB2 phone card); the phone card fills it.
     superseded: bytes = b""
+    # ``revoked`` is the list at ``revoked_read_at``, read when the clock said
+    # ``revoked_read_clock``: the next read may ask only for what changed since.
+    revoked_read_at: dt.datetime | None = None
+    revoked_read_clock: dt.datetime | None = None
+    # When ``revoked`` was made from an earlier list by adding and removing ids: that list
+    # and the (sorted, packed) ids, so the publisher need not compare the two lists.
+    revoked_base: bytes | None = None
+    revoked_added: bytes = b""
+    revoked_removed: bytes = b""
 
     @property
     def revoked_count(self) -> int:
@@ -57,6 +66,43 @@ def pack_sorted(ids: list[bytes]) -> bytes:
     if len(packed) != ID_LENGTH * len(ids):
         raise ValueError("every revoked certificate id must be 8 bytes")
     return packed
+
+
+# Revocations committed late (a slow transaction, another host's clock) are still found
+# when their revoked_at is at most this much older than the previous read.
+REVOKED_OVERLAP = dt.timedelta(minutes=10)
+
+
+def updated_revoked(
+    packed: bytes, added: list[bytes], expired: list[bytes]
+) -> tuple[bytes, bytes, bytes]:
+    """``packed`` with the sorted ids ``added`` put in (those not there yet) and the
+    sorted ids ``expired`` taken out (those it holds): the same bytes a full read gives.
+    Returns (the new list, the ids put in, the ids taken out)."""
+    add = b"".join(c for c in added if not contains(packed, c))
+    remove = b"".join(c for c in expired if contains(packed, c))
+    return (splice(packed, add, remove) if add or remove else packed), add, remove
+
+
+async def _revoked(
+    now: dt.datetime, previous: GlobalContent | None
+) -> tuple[bytes, bytes | None, bytes, bytes]:
+    """The revoked list at ``now``: from what changed since ``previous`` was read when it
+    says when that was (and it was not later than ``now``), else read whole. Returns the
+    list, and when made from ``previous``'s list: that list, the ids added and removed.
+
+    Revocations are found by their ``revoked_at``, which the revoking process's clock
+    wrote: the changes asked for start at the clock time of the previous read (not the
+    ``now`` it was read for, which callers may set anywhere), less an overlap."""
+    from huicui.issuance.certificates import revocation_changes, revoked_certificate_ids
+
+    read_at = previous.revoked_read_at if previous is not None else None
+    clock = previous.revoked_read_clock if previous is not None else None
+    if previous is None or read_at is None or clock is None or read_at > now:
+        return pack_sorted(await revoked_certificate_ids(now)), None, b"", b""
+    added, expired = await revocation_changes(clock - REVOKED_OVERLAP, read_at, now)
+    revoked, add, remove = updated_revoked(previous.revoked, added, expired)
+    return revoked, previous.revoked, add, remove
 
 
 async def _directories() -> dict[int, LocalizedName]:
@@ -116,9 +162,14 @@ async def _release(digest: str, *, keys: int, revoked: int, benefits: int) -> tu
     return int(row["id"]), int(row["created_at"].timestamp())
 
 
-async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
-    """Read keys, unexpired revocations, benefits and directories; find or make the version."""
-    from huicui.issuance.certificates import revoked_certificate_ids
+async def gather(
+    ctx: Context, now: dt.datetime, previous: GlobalContent | None = None
+) -> GlobalContent:
+    """Read keys, unexpired revocations, benefits and directories; find or make the version.
+
+    With ``previous`` (what an earlier call returned) only the revocations changed since
+    then are read: a million-entry list costs what changed, and gives the same bytes.
+    """
     from huicui.issuance.keys import bundle_signer, issuer_keys
 
     signer, bundle_key = await bundle_signer(ctx)
@@ -126,7 +177,8 @@ async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
         KeyEntry(kid=k.kid, pub=k.public_key, state=k.state, nbf=k.not_before, exp=k.not_after)
         for k in await issuer_keys()
     )
-    revoked = pack_sorted(await revoked_certificate_ids(now))
+    clock = dt.datetime.now(dt.UTC)
+    revoked, base, added, removed = await _revoked(now, previous)
     benefits = tuple(
         sorted(ctx.plugins.benefits() if ctx.plugins is not None else [], key=lambda b: b.code)
     )
@@ -152,6 +204,11 @@ async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
         bundle_key=bundle_key,
         signer=signer,
         released_at=released_at,
+        revoked_read_at=now,
+        revoked_read_clock=clock,
+        revoked_base=base,
+        revoked_added=added,
+        revoked_removed=removed,
     )
 
 

@@ -215,7 +215,12 @@ class Publisher:
                 out.snapshot_written, out.snapshot_bytes = True, len(data)
                 out.files.append(snapshot_name(digest))
             if previous is not None and previous.map.get("bundle_key") == snap.bundle_key:
-                made = D.make(previous.map, snap_map, program=snap.program)
+                made = D.make(
+                    previous.map,
+                    snap_map,
+                    program=snap.program,
+                    revoked=_known_changes(content, previous.map),
+                )
                 if made is not None:
                     data = B.sign(made, signer)
                     write_atomic(self.directory / delta_name(previous.hash), data)
@@ -281,6 +286,17 @@ class Publisher:
             for old in files[kept:]:
                 if old.name != f"{keep.hex()}.cbor":
                     old.unlink(missing_ok=True)
+
+
+def _known_changes(content: GlobalContent, previous: dict) -> B.Changes | None:
+    """How the revoked list changed, when ``content`` was made from the list that the
+    previous snapshot holds (comparing the bytes is a memcmp; diffing a million ids is not)."""
+    base = content.revoked_base
+    if base is None or previous.get("revoked", b"") != base:
+        return None
+    if not (content.revoked_added or content.revoked_removed):
+        return B.Changes()
+    return B.Changes(add=content.revoked_added, remove=content.revoked_removed)
 
 
 def _checked(payload: B.Payload, payload_bytes: bytes) -> bytes:

@@ -364,6 +364,36 @@ async def revoked_certificate_ids(now: dt.datetime) -> list[bytes]:
     return [raw[i : i + 8] for i in range(0, len(raw), 8)]
 
 
+async def revocation_changes(
+    since: dt.datetime, expired_after: dt.datetime, now: dt.datetime
+) -> tuple[list[bytes], list[bytes]]:
+    """How the list of :func:`revoked_certificate_ids` moved since an earlier read.
+
+    Returns (``added``, ``expired``), both sorted 8-byte ids: certificates revoked or
+    superseded at or after ``since`` and still valid at ``now``, and revoked or
+    superseded ones whose validity ended in (``expired_after``, ``now``]. A caller
+    holding the list read at ``expired_after`` adds the ids it lacks and drops the ones
+    it holds, and has the list a full read at ``now`` gives. Both reads are indexed
+    (``revoked_at``, ``exp``), so they cost what changed, not the size of the list.
+    """
+    listed = Certificate.status.is_in(["revoked", "superseded"])
+    now_ts, after_ts = int(now.timestamp()), int(expired_after.timestamp())
+    added = await (
+        Certificate.select(Certificate.cti)
+        .where(Certificate.revoked_at >= since, listed, Certificate.exp > now_ts)
+        .output(as_list=True)
+    )
+    expired = await (
+        Certificate.select(Certificate.cti)
+        .where(listed, Certificate.exp > after_ts, Certificate.exp <= now_ts)
+        .output(as_list=True)
+    )
+    return (
+        [bytes.fromhex(c) for c in sorted(added)],
+        [bytes.fromhex(c) for c in sorted(expired)],
+    )
+
+
 async def certificate_for_cti(cti_hex: str) -> dict[str, Any] | None:
     """id, cti, membership id, identity id, status, benefits, iat, exp, kid — or None."""
     if not isinstance(cti_hex, str) or not _CTI_HEX.match(cti_hex):
