@@ -54,6 +54,11 @@ async def test_incremental_read_publishes_the_same_snapshot_as_a_whole_read(
     # Changes after the first read: a revocation, a renewal (the old card is superseded)
     # and a revocation of a card that already ended (it must not enter the list).
     await _revoke(client, tokens, members[1]["cti"], "证书损坏")
+    # Renewal opens in the review window before the term ends: bring the end near.
+    from huicui.memberships.tables import Membership
+
+    await Membership.update({Membership.term_end: dt.date.today() + dt.timedelta(days=20)}).where(
+        Membership.id == members[2]["id"])
     r = await client.post(
         f"/api/v1/memberships/{members[2]['id']}/renew", headers=tokens.h("reviewer2")
     )

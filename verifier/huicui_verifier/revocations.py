@@ -13,7 +13,7 @@ from array import array
 from collections.abc import Iterable
 from itertools import islice
 
-__all__ = ["ID_LENGTH", "RevocationSet", "check_packed", "pack", "splice"]
+__all__ = ["ID_LENGTH", "RevocationSet", "check_packed", "contains", "pack", "splice"]
 
 ID_LENGTH = 8
 """Bytes in a certificate id (``cti``), and so in each entry of the packed list."""
