@@ -22,7 +22,12 @@ def _pairs(section: dict[str, dict[str, str]]) -> dict[str, tuple[str, str]]:
 _TABLE = _load()
 REASONS: dict[str, tuple[str, str]] = _pairs(_TABLE["reasons"])
 WARNINGS: dict[str, tuple[str, str]] = _pairs(_TABLE["warnings"])
-STAFF_CHECK: tuple[str, str] = _pairs(_TABLE["prompts"])["staff_check"]
+_PROMPTS = _pairs(_TABLE["prompts"])
+STAFF_CHECK: tuple[str, str] = _PROMPTS["staff_check"]
+CHECK_ID: tuple[str, str] = _PROMPTS["check_id"]  # a static card at a check_id venue
+LIVE_CARD: tuple[str, str] = _PROMPTS["live_card"]  # an HB2 phone card
+# Which clock looks wrong when a live code's time is outside the window (docs/hb2.md).
+CLOCKS: dict[str, tuple[str, str]] = _pairs(_TABLE["clocks"])
 
 
 def message(code: str) -> tuple[str, str]:
