@@ -32,6 +32,7 @@ MODULES = (
     "roster_import",
     "sync_ingest",
     "http_load",
+    "live_card",
 )
 
 EPILOG = """\
@@ -46,6 +47,8 @@ measurements (NAME for --only):
   sync         8. redemption ingest into SQLite and PostgreSQL, batches of 500 (>= 20,000/s)
   http         9. GET /api/v1/bundle (with and without If-None-Match) and POST
                   /api/v1/redemptions/sync against uvicorn on 127.0.0.1 (no target)
+  hb2         10. live phone card: QR version at L beside the static card (<= 10), HB2
+                  decisions/s vs raw Ed25519 verify (>= 0.42; two signatures cap it at 0.5)
 
 examples:
   make bench                                  the full run; writes bench/REPORT.md + report.json

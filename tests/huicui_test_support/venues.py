@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-FERRY, SCENIC = 2, 1
+FERRY, SCENIC, BUS = 2, 1, 3
 
 
 async def partner(client, tokens, **extra) -> dict:

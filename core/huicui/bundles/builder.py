@@ -164,6 +164,7 @@ class BundleService:
             partner_id=row["partner"],
             benefits=tuple(code for code in honored if code in installed),
             fail_mode=row["fail_mode"],
+            static_cards=row["static_cards"],
         )
 
     def _sign(self, content: GlobalContent, profile: VenueProfile, iat: int) -> BuiltBundle:
@@ -179,6 +180,7 @@ class BundleService:
             bundle_key=content.bundle_key,
             keys=content.keys,
             revoked=content.revoked,
+            superseded=content.superseded,
             benefits=content.benefits,
             directories=content.directories,
             venue=profile,

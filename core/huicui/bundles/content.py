@@ -33,6 +33,7 @@ class GlobalContent:
     digest: str
     keys: tuple[KeyEntry, ...]
     revoked: bytes  # sorted 8-byte ids, concatenated: the bundle's wire form
+    superseded: bytes  # sorted 8-byte key hashes of superseded phones (HB2), concatenated
     benefits: tuple[BenefitInfo, ...]
     directories: dict[int, LocalizedName]
     bundle_key: bytes
@@ -71,6 +72,7 @@ def digest_of(
     revoked: bytes,
     benefits: tuple[BenefitInfo, ...],
     directories: dict[int, LocalizedName],
+    superseded: bytes = b"",
 ) -> str:
     """sha256 over everything venue-independent a bundle says (not its iat/exp)."""
     program = ctx.settings.program
@@ -82,6 +84,8 @@ def digest_of(
         "benefits": msgspec.to_builtins(benefits),
         "directories": msgspec.to_builtins(directories),
     }
+    if superseded:  # absent when empty, so content from before HB2 keeps its digest
+        head["superseded"] = superseded
     h = hashlib.sha256(cbor_check.dumps(head))
     h.update(revoked)  # the big part is hashed as it is, never turned into objects
     return h.hexdigest()
@@ -116,6 +120,7 @@ async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
     """Read keys, unexpired revocations, benefits and directories; find or make the version."""
     from huicui.issuance.certificates import revoked_certificate_ids
     from huicui.issuance.keys import bundle_signer, issuer_keys
+    from huicui.issuance.phones import superseded_key_hashes
 
     signer, bundle_key = await bundle_signer(ctx)
     keys = tuple(
@@ -123,6 +128,7 @@ async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
         for k in await issuer_keys()
     )
     revoked = pack_sorted(await revoked_certificate_ids(now))
+    superseded = pack_sorted(await superseded_key_hashes(now))
     benefits = tuple(
         sorted(ctx.plugins.benefits() if ctx.plugins is not None else [], key=lambda b: b.code)
     )
@@ -134,6 +140,7 @@ async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
         revoked=revoked,
         benefits=benefits,
         directories=directories,
+        superseded=superseded,
     )
     version = await _release(
         digest, keys=len(keys), revoked=len(revoked) // ID_LENGTH, benefits=len(benefits)
@@ -143,6 +150,7 @@ async def gather(ctx: Context, now: dt.datetime) -> GlobalContent:
         digest=digest,
         keys=keys,
         revoked=revoked,
+        superseded=superseded,
         benefits=benefits,
         directories=directories,
         bundle_key=bundle_key,

@@ -18,12 +18,20 @@ VENUE_EPILOG = """\
 示例 / examples:
   huicui venue create --partner 1 --kind ferry --name-zh 北海国际客运港 --benefit 2 --fail-mode open
   huicui venue list --partner 1
+  huicui venue update 3 --static-cards refuse   # 无人值守 / unattended: phone cards only
 场所类型 / kinds: scenic ferry bus hotel hospital school workstation training counter"""
 DEVICE_EPILOG = """\
 示例 / examples:
   huicui device enroll --venue 3 --name "1号闸机"   # 令牌仅显示一次 / token shown once
   huicui device disable 7 --reason "设备丢失 lost"
   huicui device list --venue 3"""
+
+
+STATIC_CARDS = ("accept", "check_id", "refuse")
+STATIC_CARDS_HELP = (
+    "static cards (printed/image QR): accept; check_id = staff compare the ID document "
+    "(default); refuse = live phone cards only (unattended validators)"
+)
 
 
 def _print(obj: object) -> None:
@@ -77,6 +85,7 @@ async def venue_create(args: argparse.Namespace) -> int:
                 "lon": args.lon,
                 "benefits": args.benefit or [],
                 "fail_mode": args.fail_mode,
+                "static_cards": args.static_cards,
             },
             VenueIn,
         )
@@ -98,9 +107,22 @@ async def venue_list(args: argparse.Namespace) -> int:
     for v in items:
         print(
             f"{v.id:>5}  {v.kind:<11} {v.name_zh}  partner={v.partner_id} "
-            f"benefits={v.benefits} fail_mode={v.fail_mode}"
+            f"benefits={v.benefits} fail_mode={v.fail_mode} static_cards={v.static_cards}"
         )
     print(f"# {total}")
+    return 0
+
+
+async def venue_update(args: argparse.Namespace) -> int:
+    from huicui.venues import service
+    from huicui.venues.schemas import VenuePatch
+
+    fields = {"fail_mode": args.fail_mode, "static_cards": args.static_cards}
+    try:
+        data = msgspec.convert({k: v for k, v in fields.items() if v is not None}, VenuePatch)
+        _print(await service.update_venue(cli_context(), cli_principal(), args.id, data))
+    except Exception as exc:
+        return fail(exc, details=True)
     return 0
 
 
@@ -192,7 +214,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="closed",
         help="when the bundle is stale: open = still accept, closed = refuse",
     )
+    c.add_argument("--static-cards", choices=STATIC_CARDS, help=STATIC_CARDS_HELP)
     c.set_defaults(func=run_async(venue_create))
+    c = vs.add_parser("update", help="change a venue's policies", epilog=VENUE_EPILOG,
+                      formatter_class=fmt)
+    c.add_argument("id", type=int)
+    c.add_argument("--fail-mode", choices=("open", "closed"))
+    c.add_argument("--static-cards", choices=STATIC_CARDS, help=STATIC_CARDS_HELP)
+    c.set_defaults(func=run_async(venue_update))
     c = vs.add_parser("list", help="list venues")
     c.add_argument("--partner", type=int)
     c.add_argument("--kind")

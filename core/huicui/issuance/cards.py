@@ -124,6 +124,7 @@ class CardContent:
     benefits: Sequence[tuple[str, str]]  # (zh, en)
     certificate_id: str
     revoked: bool = False
+    activation_code: str = ""  # moves the card to a phone (docs/roster.md, "Phone cards")
 
 
 def fit_text(pdf: FPDF, text: str, width: float) -> str:
@@ -219,7 +220,12 @@ def certificate_pdf(card: CardContent) -> bytes:
         3.6,
         "出示本证时，工作人员将核对身份证件后四位。\n"
         "Staff will check the last four characters of your ID document.\n"
-        f"证书编号 Certificate {card.certificate_id}",
+        f"证书编号 Certificate {card.certificate_id}"
+        + (
+            f"    手机证件启用码 Phone activation code {card.activation_code}"
+            if card.activation_code
+            else ""
+        ),
         align="C",
     )
     return bytes(pdf.output())

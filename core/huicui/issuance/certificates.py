@@ -28,6 +28,7 @@ from huicui.directories.service import get_directory_row, offered_codes
 from huicui.directories.tables import Directory
 from huicui.errors import Conflict, HuicuiError, InvalidInput, NotFound
 from huicui.identities.tables import Identity
+from huicui.issuance.activation_codes import activation_code
 from huicui.issuance.cards import CardContent
 from huicui.issuance.holder_page import HolderCard
 from huicui.issuance.keys import certificate_signer
@@ -502,6 +503,7 @@ async def card_content(ctx: Context, row: dict[str, Any]) -> CardContent:
         benefits=[(b.name_zh, b.name_en) for b in benefits],
         certificate_id=row["cti"],
         revoked=bool(reason_zh),
+        activation_code=activation_code(ctx, row["cti"], row["activation_code_generation"]),
     )
 
 

@@ -23,6 +23,12 @@ VenueKind = Literal[
     "scenic", "ferry", "bus", "hotel", "hospital", "school", "workstation", "training", "counter"
 ]
 FailMode = Literal["open", "closed"]
+# What a static card (printed certificate, plain QR image) gets at a venue (docs/hb2.md).
+StaticCards = Literal["accept", "check_id", "refuse"]
+# Every kind defaults to check_id: a venue's kind does not say whether anyone is there to
+# compare an ID document, so "refuse" (only a live phone card) is set per venue, for
+# unattended bus validators and turnstiles.
+DEFAULT_STATIC_CARDS: dict[str, StaticCards] = {kind: "check_id" for kind in VENUE_KINDS}
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Phone = Annotated[str, msgspec.Meta(max_length=30)]
@@ -72,6 +78,7 @@ class VenueIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     lon: Lon | None = None
     benefits: Codes = msgspec.field(default_factory=list)
     fail_mode: FailMode = "closed"
+    static_cards: StaticCards | None = None  # None: the kind's default
 
 
 class VenuePatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -85,6 +92,7 @@ class VenuePatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     lon: Lon | Unset | None = UNSET
     benefits: Codes | Unset = UNSET
     fail_mode: FailMode | Unset = UNSET
+    static_cards: StaticCards | Unset = UNSET
 
 
 class VenueOut(msgspec.Struct):
@@ -98,6 +106,7 @@ class VenueOut(msgspec.Struct):
     lon: float | None
     benefits: list[int]
     fail_mode: str
+    static_cards: str
     created_at: str
     updated_at: str
 

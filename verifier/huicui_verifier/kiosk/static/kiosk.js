@@ -87,6 +87,18 @@
     return pair(`可带同行 ${n} 人`, `${n} companion${n > 1 ? "s" : ""} may come along`);
   }
 
+  // Whether a live phone showed the code (and how fresh it was) or a static card did:
+  // staff can tell a moving phone code from a picture.
+  function cardText(d) {
+    if (d.card === "phone" && d.proof_age !== null && d.proof_age !== undefined) {
+      return pair(`● 手机动态证件 · ${d.proof_age} 秒前生成`, `Live phone card · made ${d.proof_age} s ago`);
+    }
+    if (d.card === "static") {
+      return pair("静态证件（纸质或图片）", "Static card (paper or image)");
+    }
+    return "";
+  }
+
   function showDecision(d) {
     // A card still in view repeats its answer: never over a result on screen (it may be a
     // newer card's), only to remind staff once the page is back to the prompt.
@@ -118,6 +130,8 @@
         ),
       );
     }
+    const card = cardText(d);
+    if (card) parts.push(node("p", `card card-${d.card}`, card));
     if (d.accepted) {
       parts.push(
         node("p", "check", pair(`▶ ${d.staff_check_zh}`, d.staff_check_en)),
