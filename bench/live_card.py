@@ -19,9 +19,11 @@ from benchlib import (
     NOW_TS,
     Bench,
     Outcome,
+    interleaved_rates,
     make_bundle,
     median,
     random_revoked,
+    rate,
     seeded_key,
     typical_claims,
 )
@@ -61,16 +63,6 @@ def _live_text(name: str) -> tuple[str, bytes]:
         bound_claims, bundle.raw_public_key(phone), seeded_key(ISSUER_LABEL), KID
     )
     return hb2.encode(bound, NOW_TS - 4, phone), bound
-
-
-def _rate(fn, n: int) -> float:
-    # CPU time of this process, not wall time: on the shared two-core machine a
-    # neighbour's burst then slows neither side of a ratio (wall-time rounds varied from
-    # 0.27 to 0.45 under load; CPU-time rounds stay within a few hundredths).
-    started = time.process_time()
-    for _ in range(n):
-        fn()
-    return n / (time.process_time() - started)
 
 
 def run(bench: Bench) -> Outcome:
@@ -155,17 +147,12 @@ def run(bench: Bench) -> Outcome:
 
     rounds, per_round = bench.size(20, 5), bench.size(400, 150)
     task = bench.task("HB2 decide vs raw verify, interleaved", rounds)
-    ratios, decide_rates, raw_rates = [], [], []
-    for i in range(rounds):
-        if i % 2 == 0:
-            d, r = _rate(one_decision, per_round), _rate(one_raw, per_round)
-        else:
-            r, d = _rate(one_raw, per_round), _rate(one_decision, per_round)
-        decide_rates.append(d)
-        raw_rates.append(r)
-        ratios.append(d / r)
-        task.advance()
-    task.done()
+    # CPU time of this process, not wall time: on the shared two-core machine a
+    # neighbour's burst then slows neither side of a ratio (wall-time rounds varied from
+    # 0.27 to 0.45 under load; CPU-time rounds stay within a few hundredths).
+    ratios, decide_rates, raw_rates = interleaved_rates(
+        task, one_decision, one_raw, rounds, per_round, time.process_time
+    )
     ratio = median(ratios)
     out.add(
         "HB2 decision / raw verify (median of rounds)",
@@ -186,7 +173,10 @@ def run(bench: Bench) -> Outcome:
     us = {}
     raw_us = 1e6 / median(raw_rates)
     for k, (_, fn) in steps.items():
-        pairs = [(1 / _rate(fn, n)) * _rate(one_raw, n) for _ in range(3)]
+        pairs = [
+            (1 / rate(fn, n, time.process_time)) * rate(one_raw, n, time.process_time)
+            for _ in range(3)
+        ]
         us[k] = round(median(pairs) * raw_us, 1)
     whole = raw_us / ratio
     out.details = {
