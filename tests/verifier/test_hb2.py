@@ -98,6 +98,23 @@ def test_every_single_byte_change_is_refused_never_raised(gen):
         assert not d.accepted, at
 
 
+def test_every_truncation_is_refused_as_malformed_never_raised(gen):
+    from huicui_verifier.decide import decide
+
+    raw = base45.decode(hb2.encode(gen.make_bound(), gen.T0, gen.PHONE)[4:])
+    bundle = load(gen, gen.hb2_bundle(), gen.T0)
+    for end in range(len(raw)):
+        for prefix in (hb2.PREFIX, "HB1:"):
+            d = decide(
+                prefix + base45.encode(raw[:end]),
+                bundle=bundle,
+                benefit=None,
+                now=gen.at(gen.T0),
+                history_lookup=lambda cti, code: [],
+            )
+            assert (d.accepted, d.reason) == (False, "malformed"), (prefix, end)
+
+
 def test_a_gate_refuses_the_second_showing_even_after_reopening_its_log(gen, tmp_path):
     bundle = load(gen, gen.hb2_bundle(), gen.T0)
     text = gen.make_live()

@@ -220,7 +220,7 @@ def decode(text: str) -> Decoded:
         raise _malformed("HB2 must be a CBOR array of exactly two items")
     # The usual bound certificate: Huicui's protected header and a 24..255-byte payload,
     # so its end is known from one length byte; anything else is walked head by head.
-    if raw[1:9] == _BOUND_START and raw[13:15] == b"\xa0\x58":
+    if len(raw) > 15 and raw[1:9] == _BOUND_START and raw[13:15] == b"\xa0\x58":
         end = 15 + raw[15] + 1 + 66
     else:
         end = _sign1_end(raw, 1)
