@@ -43,6 +43,8 @@ export const VenueProfile = record({
   partner_id: int,
   benefits: arrayOf(int),
   fail_mode: literal("open", "closed"),
+  // What a static card gets here (docs/hb2.md); absent means "accept".
+  static_cards: optional(literal("accept", "check_id", "refuse"), "accept"),
 });
 
 /** The signed content of a bundle; keys it does not name are ignored (room for additions). */
@@ -58,6 +60,8 @@ export const BundlePayload = record({
   bundle_key: bytes,
   keys: arrayOf(KeyEntry),
   revoked: optional(bytes, new Uint8Array(0)),
+  // sha256(device key)[0..8] of every superseded phone (HB2), sorted; absent when empty.
+  superseded: optional(bytes, new Uint8Array(0)),
   benefits: arrayOf(BenefitInfo),
   directories: optional(mapOf(int, LocalizedName), new Map()),
   venue: VenueProfile,
@@ -126,6 +130,7 @@ export function payloadProblems(payload) {
     kids.add(hex(key.kid));
   }
   if (payload.revoked.length % 8) found.push("revoked must be a concatenation of 8-byte ids");
+  if (payload.superseded.length % 8) found.push("superseded must be a concatenation of 8-byte key hashes");
   const codes = new Set();
   for (const info of payload.benefits) {
     if (codes.has(info.code)) found.push(`benefit code ${info.code} listed twice`);
@@ -217,6 +222,7 @@ export async function load(data, { pinnedKey, heldVersion, now }) {
     payload,
     keys: new Map(payload.keys.map((k) => [hex(k.kid), k])),
     revoked: new RevocationSet(payload.revoked, { checkSorted: false }),
+    superseded: new RevocationSet(payload.superseded, { checkSorted: false }),
     benefits: new Map(payload.benefits.map((b) => [b.code, b])),
     expired: now > payload.exp,
     publicKeys,

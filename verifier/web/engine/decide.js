@@ -11,7 +11,7 @@ import { hex } from "./bundle.js";
 import { localText } from "./clock.js";
 import * as hb1 from "./hb1.js";
 import { evaluate } from "./policy.js";
-import { REASONS, STAFF_CHECK, WARNINGS } from "./reasons.js";
+import { CHECK_ID, REASONS, STAFF_CHECK, WARNINGS } from "./reasons.js";
 
 export { REASONS };
 
@@ -38,6 +38,11 @@ const DEFAULTS = {
   cert_exp: null,
   venue_id: null,
   bundle_version: null,
+  card: "",
+  id_check: false,
+  proof_at: null,
+  proof_id: null,
+  clock: "",
 };
 
 function makeDecision(fields) {
@@ -125,6 +130,7 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
     if (exc instanceof hb1.HB1Error) return refuse(exc.reason, "", exc.detail);
     throw exc;
   }
+  base.card = "static"; // HB2 phone cards are read by the Python verifier only, so far
   const { claims } = decoded;
   const ctiHex = hex(claims.cti);
   base.cti = ctiHex;
@@ -155,6 +161,14 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
   const iat = BigInt(claims.iat);
   if (iat < BigInt(key.nbf) - skew || (key.exp !== null && iat > BigInt(key.exp) + skew)) {
     return refuse("unknown_key", "", "the key was not in service when this certificate was issued");
+  }
+
+  // The venue's static-card policy (docs/hb2.md): every HB1 card here is a static one.
+  let staffCheck = STAFF_CHECK;
+  if (payload.venue.static_cards === "refuse") return refuse("static_refused");
+  if (payload.venue.static_cards === "check_id") {
+    base.id_check = true;
+    staffCheck = CHECK_ID;
   }
 
   if (nowTs < claims.iat - payload.skew) {
@@ -197,8 +211,8 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
     message_zh: `通过：${info.name_zh}，${outcome.effect_zh}`,
     message_en: `Accepted: ${info.name_en}, ${outcome.effect_en}`,
     companions: outcome.companions,
-    staff_check_zh: STAFF_CHECK[0],
-    staff_check_en: STAFF_CHECK[1],
+    staff_check_zh: staffCheck[0],
+    staff_check_en: staffCheck[1],
     warnings: [...warnings],
     ...base,
   });

@@ -16,6 +16,8 @@ export const REASONS = pairs(table.reasons);
 export const WARNINGS = pairs(table.warnings);
 /** What staff check on acceptance, [zh, en]. */
 export const STAFF_CHECK = pairs(table.prompts).staff_check;
+/** What staff check for a static card at a check_id venue (docs/hb2.md), [zh, en]. */
+export const CHECK_ID = pairs(table.prompts).check_id;
 
 /** The [zh, en] message of a reason code. */
 export function message(code) {
