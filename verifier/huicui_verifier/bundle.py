@@ -82,6 +82,9 @@ class VenueProfile(msgspec.Struct, frozen=True, kw_only=True):
     partner_id: int
     benefits: tuple[int, ...]
     fail_mode: Literal["open", "closed"]
+    # What a static card (printed certificate or plain QR image, HB1) gets here; absent
+    # in the file means "accept", so bundles written before HB2 read as they did.
+    static_cards: Literal["accept", "check_id", "refuse"] = "accept"
 
 
 class BundlePayload(msgspec.Struct, frozen=True, kw_only=True):
@@ -98,6 +101,8 @@ class BundlePayload(msgspec.Struct, frozen=True, kw_only=True):
     bundle_key: bytes
     keys: tuple[KeyEntry, ...]
     revoked: bytes = b""
+    # sha256(device key)[0..8] of every superseded phone (HB2), sorted; absent when empty.
+    superseded: bytes = b""
     benefits: tuple[BenefitInfo, ...]
     directories: dict[int, LocalizedName] = {}
     venue: VenueProfile
@@ -122,6 +127,7 @@ class Bundle:
     revoked: RevocationSet
     benefits: dict[int, BenefitInfo]
     expired: bool = field(default=False)
+    superseded: RevocationSet = field(default_factory=RevocationSet)
     # Ready-made key objects by their 32 raw bytes, so a scan does not rebuild one; a key
     # missing here (one the library will not load) is verified from its bytes as before.
     public_keys: dict[bytes, Ed25519PublicKey] = field(
@@ -196,6 +202,8 @@ def payload_problems(payload: BundlePayload) -> list[str]:
         kids.add(key.kid)
     if len(payload.revoked) % 8:
         found.append("revoked must be a concatenation of 8-byte ids")
+    if len(payload.superseded) % 8:
+        found.append("superseded must be a concatenation of 8-byte key hashes")
     codes = set()
     for info in payload.benefits:
         if info.code in codes:
@@ -210,7 +218,22 @@ def payload_problems(payload: BundlePayload) -> list[str]:
 
 def encode_payload(payload: BundlePayload) -> bytes:
     """The deterministic CBOR encoding of ``payload``."""
-    return cbor_check.dumps(msgspec.to_builtins(payload, builtin_types=(bytes,)))
+    return cbor_check.dumps(payload_map(payload))
+
+
+def payload_map(payload: BundlePayload) -> dict[str, Any]:
+    """``payload`` as the plain map that is encoded.
+
+    The two keys HB2 added are left out at their defaults (no superseded phones, a venue
+    that accepts static cards), so a bundle that uses neither is byte for byte what it
+    was before them.
+    """
+    obj = msgspec.to_builtins(payload, builtin_types=(bytes,))
+    if not obj["superseded"]:
+        del obj["superseded"]
+    if obj["venue"]["static_cards"] == "accept":
+        del obj["venue"]["static_cards"]
+    return obj
 
 
 def build_and_sign(payload: BundlePayload, private_key: Ed25519PrivateKey) -> bytes:
@@ -225,6 +248,7 @@ def build_and_sign(payload: BundlePayload, private_key: Ed25519PrivateKey) -> by
     if problems:
         raise ValueError("; ".join(problems))
     RevocationSet(payload.revoked)  # refuses unsorted or repeated ids before they ship
+    RevocationSet(payload.superseded)
     return cose.sign(encode_payload(payload), private_key, bundle_kid(payload.bundle_key))
 
 
@@ -319,6 +343,7 @@ def load(
             )
     try:  # part of reading the payload: an unsorted or repeating list is malformed
         revoked = RevocationSet(payload.revoked)
+        superseded = RevocationSet(payload.superseded)
     except ValueError as exc:
         raise BundleError("malformed", str(exc)) from None
     if held_version is not None and payload.version < held_version:
@@ -338,6 +363,7 @@ def load(
         revoked=revoked,
         benefits={b.code: b for b in payload.benefits},
         expired=now_ts > payload.exp,
+        superseded=superseded,
         public_keys=_public_keys(payload.keys),
     )
 

@@ -26,8 +26,15 @@ REASONS: dict[str, tuple[str, str]] = _pairs(_TABLE["reasons"])
 """Decision reason code -> (zh, en)."""
 WARNINGS: dict[str, tuple[str, str]] = _pairs(_TABLE["warnings"])
 """Warning code (shown with a decision, never changing it) -> (zh, en)."""
-STAFF_CHECK: tuple[str, str] = _pairs(_TABLE["prompts"])["staff_check"]
+_PROMPTS = _pairs(_TABLE["prompts"])
+STAFF_CHECK: tuple[str, str] = _PROMPTS["staff_check"]
 """What staff check on every acceptance, (zh, en)."""
+CHECK_ID: tuple[str, str] = _PROMPTS["check_id"]
+"""What staff check for a static card at a check_id venue (docs/hb2.md), (zh, en)."""
+LIVE_CARD: tuple[str, str] = _PROMPTS["live_card"]
+"""What staff see for a live phone card (HB2), (zh, en)."""
+CLOCKS: dict[str, tuple[str, str]] = _pairs(_TABLE["clocks"])
+"""Which clock looks wrong when a live code's time is outside the window -> (zh, en)."""
 INPUTS: dict[str, tuple[str, str]] = _pairs(_TABLE["inputs"])
 """What an unreadable scan most likely is (``foreign.KINDS``) -> (zh, en)."""
 BUNDLE_REFUSALS: dict[str, tuple[str, str]] = _pairs(_TABLE["bundle"])
