@@ -440,6 +440,8 @@ class Inputs:
         rng = self.rng
         mutated = bytearray(data)
         for _ in range(rng.choice([1, 1, 2])):
+            if not mutated:  # a one-byte file cut to nothing: empty input is a case too
+                break
             i = rng.randrange(len(mutated))
             op = rng.randrange(4)
             if op == 0:
@@ -522,8 +524,15 @@ class Inputs:
         return payload
 
     def _resigned(self, data: bytes) -> bytes:
-        """The signed file with one value of its payload changed, then signed again."""
+        """The signed file with one value of its payload changed, then signed again.
+
+        A vector's file that is not a COSE_Sign1 at all (the "not COSE" catch-up case)
+        has no payload to change: its bytes are mutated instead.
+        """
         g = self.gen
+        envelope = cbor2.loads(data)
+        if not isinstance(envelope, cbor2.CBORTag) or envelope.tag != 18:
+            return self._mutated_bytes(data)
         payload = self._changed(cbor2.loads(_payload(data)))
         try:
             encoded = cbor_check.dumps(payload)
