@@ -1,0 +1,297 @@
+"""The installable verifier page (/verify/) in real headless Chromium, against the real
+service (``huicui serve`` in a subprocess, as an operator runs it).
+
+The phone enrolls by scanning the office's enrollment QR from a fake camera (a Y4M of
+the code), then checks cards from the camera or a keyboard-wedge field, keeps its log in
+IndexedDB, and syncs by itself. Linux Chromium has no BarcodeDetector, so every camera
+read here goes through the page's WebAssembly reader (zxing-wasm), served by the service.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from conftest import card_image, write_y4m
+from huicui_test_support.live_server import BIN, Service, free_port
+
+pytestmark = pytest.mark.browser
+
+FERRY = 2  # two rides a day (the ferry benefit's limit)
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> str:
+    import subprocess
+
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"{cmd}: {done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+class Office:
+    """The service and what the office does through its API: members, a venue, devices."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.url = service.url
+        self.staff = {}
+        for role in ("admin", "registrar", "reviewer"):
+            out = _run([str(BIN / "huicui"), "token", "create", "--role", role,
+                        "--name", f"verify-{role}"], service.env)
+            self.staff[role] = {"Authorization": f"Bearer {out.strip()}"}
+        self.http = httpx.Client(base_url=service.url, timeout=30)
+
+    def post(self, path: str, role: str, body: dict | None = None) -> dict:
+        r = self.http.post(path, headers=self.staff[role], json=body or {})
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    def member(self, name: str) -> dict:
+        """An approved member's certificate: {cti, text}."""
+        ident = self.post("/api/v1/identities", "registrar", {
+            "display_name": name, "field": "海洋生物学", "residency": "seasonal",
+            "source": "银海区"})
+        m = self.post("/api/v1/memberships", "registrar",
+                      {"identity_id": ident["id"], "source_org": "银海区派出所"})
+        cti = self.post(f"/api/v1/memberships/{m['id']}/approve", "reviewer",
+                        {"reason": "材料齐全"})["certificate_id"]
+        r = self.http.get(f"/api/v1/certificates/{cti}", headers=self.staff["reviewer"])
+        return {"cti": cti, "text": r.json()["text"]}
+
+    def venue(self, fail_mode: str = "open") -> int:
+        partner = self.post("/api/v1/partners", "admin", {
+            "name_zh": "北部湾海上客运", "name_en": "Beibu Gulf Ferries",
+            "contact_phone": "07793000000"})
+        return self.post("/api/v1/venues", "admin", {
+            "partner_id": partner["id"], "name_zh": "北海国际客运港", "name_en": "Beihai Port",
+            "kind": "ferry", "benefits": [FERRY], "fail_mode": fail_mode})["id"]
+
+    def device(self, venue_id: int) -> dict:
+        return self.post("/api/v1/devices", "admin", {"venue_id": venue_id, "name": "售票手机"})
+
+    def redemptions(self, cti: str | None = None) -> list[dict]:
+        params = {"limit": 500, **({"certificate_id": cti} if cti else {})}
+        r = self.http.get("/api/v1/redemptions", headers=self.staff["admin"], params=params)
+        assert r.status_code == 200, r.text
+        return r.json()["items"]
+
+
+@pytest.fixture
+def office(db, tmp_path):
+    port = free_port()
+    env = {**os.environ, "HUICUI_SERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           "HUICUI_DATABASE_POOL_SIZE": "2", "HUICUI_BUNDLE_CHECK_SECONDS": "0.2"}
+    svc = Service(env, port, tmp_path / "service.log")
+    _run([str(BIN / "huicui"), "migrate"], env)
+    svc.start()
+    office = Office(svc)
+    yield office
+    office.http.close()
+    svc.stop()
+
+
+# --- driving the page ---------------------------------------------------------------------
+
+VERDICT = """(() => { const v = document.getElementById('verdict');
+  return {cls: v.className, text: v.innerText, reason: v.dataset.reason || '',
+          seq: Number(v.dataset.seq || 0), uuid: v.dataset.uuid || ''}; })()"""
+
+
+def run(browser, expression: str):
+    """Evaluate ``expression`` in the page, waiting for a promise it returns."""
+    res = browser.send("Runtime.evaluate", expression=expression, awaitPromise=True,
+                       returnByValue=True)
+    if "exceptionDetails" in res:
+        raise AssertionError(f"page script failed: {res['exceptionDetails']}")
+    return res["result"].get("value")
+
+
+def ready(browser, timeout: float = 60) -> dict:
+    """The page once enrolled and holding a bundle: {version, state, reader}."""
+    return browser.wait_for(
+        """(() => { const h = document.documentElement;
+            const v = document.getElementById('version');
+            return h.dataset.ready && v.dataset.version && (h.dataset.state === 'ready'
+                   || h.dataset.state === 'stale')
+              && {version: v.dataset.version, state: h.dataset.state,
+                  reader: h.dataset.reader || ''}; })()""",
+        timeout=timeout, what="an enrolled page holding a bundle")
+
+
+def type_code(browser, text: str) -> dict:
+    """Enter ``text`` in the wedge field; the next verdict shown."""
+    before = browser.evaluate(VERDICT)["seq"]
+    browser.evaluate(
+        "(() => { const w = document.getElementById('wedge'); w.value = " + json.dumps(text)
+        + "; document.getElementById('wedge-form').requestSubmit(); })()")
+    return browser.wait_for(
+        f"(() => {{ const v = {VERDICT};"
+        f" return v.seq > {before} && !v.cls.includes('repeat') && v; }})()",
+        what="a verdict")
+
+
+def log_rows(browser) -> list[dict]:
+    return run(browser, "huicuiVerify.log.all()")
+
+
+def pending(browser) -> int:
+    return run(browser, "huicuiVerify.log.pendingCount()")
+
+
+def enroll_by_link(start_browser, office: Office, tmp_path: Path, enrollment: dict,
+                   video: Path | None = None, profile: Path | None = None):
+    """Open the enrollment link as the phone's camera app would; the page enrolls."""
+    video = video or write_y4m(card_image(None), tmp_path / "blank.y4m")
+    browser = start_browser(enrollment["enrollment"]["text"], video, profile=profile)
+    ready(browser)
+    return browser
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+
+def test_enroll_by_scanning_the_code_then_accept_and_refuse_a_revoked_card(
+        office, start_browser, tmp_path):
+    rider, lost = office.member("李晓明"), office.member("陈海岛")
+    venue_id = office.venue()
+    enrollment = office.device(venue_id)
+    profile = tmp_path / "phone-profile"
+    profile.mkdir()
+
+    # The office's QR in front of the phone's camera: the page reads it and enrolls.
+    video = write_y4m(card_image(enrollment["enrollment"]["text"]), tmp_path / "enroll.y4m")
+    browser = start_browser(office.url + "/verify/", video, profile=profile)
+    shown = ready(browser)
+    assert shown["reader"] == "zxing-wasm"  # the WebAssembly fallback did the reading
+    assert browser.evaluate("document.getElementById('venue').innerText") == "北海国际客运港"
+    state = run(browser, "huicuiVerify.log.state().then(s => ({venue: s.venue, "
+                         "token: s.token.slice(0, 4), fp: s.expectedFingerprint}))")
+    assert state == {"venue": venue_id, "token": "hcd_", "fp": enrollment["fingerprint"]}
+    # Everything the page loaded came from the service.
+    loaded = browser.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(u.startswith(office.url + "/") for u in loaded), loaded
+    assert any(u.endswith("/verify/zxing_reader.wasm") for u in loaded), loaded
+    browser.stop()
+
+    # The code was single-use: the service refuses it now.
+    secret = parse_qs(urlsplit(enrollment["enrollment"]["text"]).fragment)["enroll"][0]
+    r = office.http.post("/api/v1/devices/enrollment", json={"secret": secret})
+    assert r.status_code == 409 and r.json()["code"] == "enrollment_code_used"
+
+    # The same phone, now with a member's card in front of the camera: one use, not many.
+    video = write_y4m(card_image(rider["text"]), tmp_path / "card.y4m")
+    browser = start_browser(office.url + "/verify/", video, profile=profile)
+    ready(browser)
+    verdict = browser.wait_for(
+        f"(() => {{ const v = {VERDICT}; return v.cls.includes('accepted') && v; }})()",
+        what="the card accepted")
+    text = verdict["text"]
+    assert "通过" in text and "Accepted" in text and text.index("通过") < text.index("Accepted")
+    assert "李晓明" in text
+    time.sleep(3)  # the card stays in view: frames keep coming
+    rows = log_rows(browser)
+    assert [(r["decision"], r["reason"]) for r in rows] == [("accept", "ok")]
+
+    # The office revokes the other card; after a sync the phone refuses it.
+    r = office.http.post(f"/api/v1/certificates/{lost['cti']}/revoke",
+                         headers=office.staff["reviewer"], json={"reason": "证书遗失 / lost"})
+    assert r.status_code == 200, r.text
+    browser.wait_for("huicuiVerify.bundle && huicuiVerify.bundle.version > "
+                     + shown["version"] + " || (huicuiVerify.syncNow(), false)",
+                     timeout=30, what="the new bundle after the revocation")
+    refused = type_code(browser, lost["text"])
+    assert "refused" in refused["cls"] and refused["reason"] == "revoked"
+    assert "拒绝" in refused["text"] and "撤销" in refused["text"]
+    browser.wait_for("document.getElementById('pending').dataset.count === '0'"
+                     " || (huicuiVerify.syncNow(), false)", timeout=30, what="uploads done")
+    ups = office.redemptions()
+    assert sorted((u["certificate_id"], u["decision"]) for u in ups) == sorted(
+        [(rider["cti"], "accept"), (lost["cti"], "refuse")])
+
+
+def test_the_ferry_limit_holds_across_a_page_reload(office, start_browser, tmp_path):
+    rider = office.member("李晓明")
+    enrollment = office.device(office.venue())
+    browser = enroll_by_link(start_browser, office, tmp_path, enrollment)
+    # The secret left the address bar once used.
+    assert "enroll" not in browser.evaluate("location.href")
+    answers = [type_code(browser, rider["text"]) for _ in range(3)]
+    assert [a["reason"] for a in answers] == ["ok", "ok", "limit_reached"]
+    assert "已达使用次数上限" in answers[2]["text"]
+
+    browser.send("Page.reload", ignoreCache=True)
+    ready(browser)
+    again = type_code(browser, rider["text"])
+    assert (again["reason"], "refused" in again["cls"]) == ("limit_reached", True)
+    rows = log_rows(browser)
+    assert [r["reason"] for r in rows] == ["ok", "ok", "limit_reached", "limit_reached"]
+
+
+def test_offline_after_install_the_page_loads_decides_and_uploads_later(
+        office, start_browser, tmp_path):
+    rider = office.member("李晓明")
+    enrollment = office.device(office.venue())
+    browser = enroll_by_link(start_browser, office, tmp_path, enrollment)
+    browser.wait_for("navigator.serviceWorker.controller !== null"
+                     " || (location.reload(), false)", timeout=30,
+                     what="the service worker in control")
+    browser.send("Network.enable")
+    browser.send("Network.emulateNetworkConditions", offline=True, latency=0,
+                 downloadThroughput=-1, uploadThroughput=-1)
+    browser.send("Page.reload", ignoreCache=False)
+    ready(browser)
+    shown = type_code(browser, rider["text"])
+    assert shown["reason"] == "ok"
+    time.sleep(2)  # the page tries to sync after a decision: offline, nothing goes up
+    assert pending(browser) == 1
+    assert office.redemptions() == []
+
+    browser.send("Network.emulateNetworkConditions", offline=False, latency=0,
+                 downloadThroughput=-1, uploadThroughput=-1)
+    browser.wait_for("document.getElementById('pending').dataset.count === '0'"
+                     " || (huicuiVerify.syncNow(), false)", timeout=30, what="the upload")
+    ups = office.redemptions()
+    assert [(u["certificate_id"], u["decision"]) for u in ups] == [(rider["cti"], "accept")]
+
+
+def test_every_verdict_shown_before_the_browser_is_killed_is_uploaded_once(
+        office, start_browser, tmp_path):
+    cards = [office.member(f"乘客{i}") for i in range(3)]
+    enrollment = office.device(office.venue())
+    profile = tmp_path / "phone-profile"
+    profile.mkdir()
+    browser = enroll_by_link(start_browser, office, tmp_path, enrollment, profile=profile)
+    # Keep the uploads for after the crash: the service goes away for the burst.
+    office.service.stop()
+    texts = [c["text"] for c in cards] * 10
+    browser.evaluate(
+        "(() => { const texts = " + json.dumps(texts) + "; let i = 0;"
+        " const next = () => { if (i >= texts.length) return;"
+        "  const w = document.getElementById('wedge'); w.value = texts[i++];"
+        "  document.getElementById('wedge-form').requestSubmit(); setTimeout(next, 15); };"
+        " next(); })()")
+    browser.wait_for("huicuiVerify.shown.length >= 8", timeout=30, what="a burst under way")
+    shown = browser.evaluate("huicuiVerify.shown.slice()")
+    os.killpg(browser.proc.pid, signal.SIGKILL)
+    browser.stop()
+    assert 8 <= len(shown) < len(texts) + 1
+
+    office.service.start()
+    video = write_y4m(card_image(None), tmp_path / "blank2.y4m")
+    browser = start_browser(office.url + "/verify/", video, profile=profile)
+    ready(browser)
+    rows = log_rows(browser)
+    assert set(shown) <= {r["uuid"] for r in rows}  # nothing shown was lost
+    browser.wait_for("document.getElementById('pending').dataset.count === '0'"
+                     " || (huicuiVerify.syncNow(), false)", timeout=60, what="the upload")
+    run(browser, "huicuiVerify.syncNow()")  # a second sync sends nothing again
+    ups = office.redemptions()
+    uuids = [u["uuid"] for u in ups]
+    assert len(uuids) == len(set(uuids)) == len(rows)
+    assert set(shown) <= set(uuids)
