@@ -450,3 +450,11 @@ def start_browser(chromium_path, tmp_path):
     yield start
     for b in started:
         b.stop()
+
+
+@pytest.fixture
+def office(db, tmp_path):
+    """The real service (``huicui serve``) and the office's API calls, for the /verify/ page."""
+    from verify_kit import start_office
+
+    yield from start_office(tmp_path)
