@@ -75,6 +75,8 @@ export class DecisionLog {
       // pending (0) only when there is something to upload; 2: kept locally only
       state: decision.cti === null ? 2 : 0,
       quarantine_reason: null,
+      // when it was written, to the microsecond: the order of the log (uuids are random)
+      written: performance.timeOrigin + performance.now(),
     };
     if (row.cti === null) row.cti = "";
     const tx = this.db.transaction(DECISIONS, "readwrite", { durability: "strict" });
@@ -139,7 +141,8 @@ export class DecisionLog {
   /** Every decision (for the tests and the log view), in the order written. */
   async all() {
     const tx = this.db.transaction(DECISIONS, "readonly");
-    return done(tx.objectStore(DECISIONS).getAll());
+    const rows = await done(tx.objectStore(DECISIONS).getAll());
+    return rows.sort((a, b) => a.written - b.written);
   }
 
   /** The device's saved state, or null. */
