@@ -33,6 +33,7 @@ MODULES = (
     "sync_ingest",
     "http_load",
     "province",
+    "web_verify",
 )
 
 EPILOG = """\
@@ -52,6 +53,8 @@ measurements (NAME for --only):
                   1,000 revoked: publish CPU (<= 1 s), device catch-up bytes (<= 10 KB;
                   <= 512 B unchanged), delta apply time, poll rate vs a bare Litestar
                   route with wrk (>= 0.5), on SQLite and PostgreSQL
+  webverify   11. the /verify/ page in headless Chromium: fake-camera frame -> verdict on
+                  screen (p99 <= 150 ms); JS decisions/s vs JS Ed25519 verify in the page
 
 examples:
   make bench                                  the full run; writes bench/REPORT.md + report.json

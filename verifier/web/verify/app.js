@@ -19,7 +19,9 @@ import { enroll, parseEnrollmentCode, sync, SyncError } from "./sync.js";
 
 const params = new URLSearchParams(location.search);
 const SYNC_EVERY = Number(params.get("sync_every") || 60) * 1000; // ms between syncs while online
-const REPEAT_WINDOW = 10; // seconds a code must be out of sight before it counts again (as the kiosk)
+// Seconds a code must be out of sight before it counts again (as the kiosk); the bench
+// sets 0 to have every camera frame decided.
+const REPEAT_WINDOW = Number(params.get("repeat_window") ?? 10);
 const SHOW_FOR = 6000; // ms a verdict stays before the page asks for the next code
 const WARN_BEFORE = 24 * 3600; // seconds before the data goes stale that the strip warns
 
@@ -228,7 +230,8 @@ async function handle(text, { source, frameTaken = null }) {
   const { decision, record } = await page.gate.checkAndRecord(text);
   if (source === "camera") page.recent.remember(text, { decision, record }, performance.now() / 1000);
   show(decision, record);
-  if (frameTaken !== null) page.latencies.push(performance.now() - frameTaken);
+  // Camera frame to verdict on screen: until the frame after the verdict was drawn.
+  if (frameTaken !== null) requestAnimationFrame(() => page.latencies.push(performance.now() - frameTaken));
   renderStatus();
   soonSync();
 }
