@@ -107,3 +107,17 @@ async def test_a_new_code_for_a_device_and_a_disabled_device(client, tokens):
     r = await client.post(f"/api/v1/devices/{device_id}/enrollment-code",
                           headers=tokens.h("admin"))
     assert r.status_code == 403 and r.json()["code"] == "device_disabled"
+
+
+async def test_guessing_codes_is_limited_like_wrong_tokens(client, app, settings):
+    import msgspec
+    from huicui.auth.failures import FailedAuthLimiter
+
+    app.state.auth_failures = FailedAuthLimiter(
+        msgspec.structs.replace(settings.auth, max_failures=3))
+    answers = [
+        (await client.post("/api/v1/devices/enrollment", json={"secret": f"guess-{i}"}))
+        for i in range(5)
+    ]
+    assert [r.status_code for r in answers] == [404, 404, 404, 429, 429]
+    assert answers[-1].headers["retry-after"] and answers[-1].json()["title_zh"]

@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
-from huicui.auth import ADMIN, ANY_STAFF, principal_of, public
+from huicui.auth import ADMIN, ANY_STAFF, count_failure, principal_of, public
 from huicui.context import Context
 from huicui.http import Id, Offset, OptionalId, PageOut, PageSize
 from huicui.plugins._names import VENUE_KIND_PATTERN
@@ -147,9 +147,14 @@ class DeviceController(Controller):
         summary="Exchange a one-time enrollment code (the QR) for the device token",
     )
     async def exchange(
-        self, ctx: NamedDependency[Context], data: JSONBody[EnrollmentExchangeIn]
+        self, ctx: NamedDependency[Context], request: Request, data: JSONBody[EnrollmentExchangeIn]
     ) -> EnrolledOut:
-        return await devices.exchange_enrollment_code(ctx, data.secret)
+        try:
+            return await devices.exchange_enrollment_code(ctx, data.secret)
+        except devices.EnrollmentCodeUnknown:
+            # A guessed code counts like a wrong token: logged, and 429 after a burst.
+            count_failure(request, "enrollment code")
+            raise
 
     @get("/{device_id:int}", guards=[ANY_STAFF], summary="One device (never its token)")
     async def read(self, ctx: NamedDependency[Context], device_id: Id) -> DeviceOut:
