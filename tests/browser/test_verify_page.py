@@ -93,10 +93,17 @@ def test_the_ferry_limit_holds_across_a_page_reload(office, start_browser, tmp_p
     assert [a["reason"] for a in answers] == ["ok", "ok", "limit_reached"]
     assert "已达使用次数上限" in answers[2]["text"]
 
+    # From here on the page's vibrations are noted (a headless browser has no motor).
+    browser.send("Page.enable")
+    browser.send("Page.addScriptToEvaluateOnNewDocument", source=(
+        "window.buzzed = []; navigator.vibrate = (p) => { window.buzzed.push(p); return true; };"))
+    browser.evaluate("window.beforeReload = true")
     browser.send("Page.reload", ignoreCache=True)
+    browser.wait_for("!window.beforeReload", what="the reloaded page")
     ready(browser)
     again = type_code(browser, rider["text"])
     assert (again["reason"], "refused" in again["cls"]) == ("limit_reached", True)
+    assert browser.evaluate("window.buzzed") == [[200, 100, 200]]  # a refusal buzzes twice
     rows = log_rows(browser)
     assert [r["reason"] for r in rows] == ["ok", "ok", "limit_reached", "limit_reached"]
 
@@ -109,6 +116,9 @@ def test_offline_after_install_the_page_loads_decides_and_uploads_later(
     browser.wait_for("navigator.serviceWorker.controller !== null"
                      " || (location.reload(), false)", timeout=30,
                      what="the service worker in control")
+    # Installable: manifest, icons and a worker that serves the page, as Chromium judges it.
+    browser.send("Page.enable")
+    assert browser.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     browser.send("Network.enable")
     browser.send("Network.emulateNetworkConditions", offline=True, latency=0,
                  downloadThroughput=-1, uploadThroughput=-1)
@@ -122,8 +132,9 @@ def test_offline_after_install_the_page_loads_decides_and_uploads_later(
 
     browser.send("Network.emulateNetworkConditions", offline=False, latency=0,
                  downloadThroughput=-1, uploadThroughput=-1)
-    browser.wait_for("document.getElementById('pending').dataset.count === '0'"
-                     " || (huicuiVerify.syncNow(), false)", timeout=30, what="the upload")
+    # Back online, the page syncs by itself (its "online" event): nobody presses Sync.
+    browser.wait_for("document.getElementById('pending').dataset.count === '0'", timeout=30,
+                     what="the upload once back online")
     ups = office.redemptions()
     assert [(u["certificate_id"], u["decision"]) for u in ups] == [(rider["cti"], "accept")]
 

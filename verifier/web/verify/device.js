@@ -51,7 +51,6 @@ export function afterCatchUp(state, caught, now) {
   if (caught.heartbeat) {
     next.heartbeat = caught.heartbeat;
     next.heartbeatEtag = caught.heartbeatEtag;
-    next.latestVersion = null;
   }
   if (caught.profile) {
     next.profile = caught.profile;

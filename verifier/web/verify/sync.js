@@ -9,8 +9,8 @@
  * profile with the engine's catchUp, and the result is stored whole or not at all.
  */
 
-import { BundleError, fingerprint, normalizeFingerprint } from "../engine/bundle.js";
-import { catchUp } from "../engine/catchup.js";
+import { BundleError, fingerprint, normalizeFingerprint, openFile } from "../engine/bundle.js";
+import { catchUp, HEARTBEAT } from "../engine/catchup.js";
 import { afterCatchUp, heldSnapshot, profileFacts } from "./device.js";
 
 export const SYNC_PATH = "/api/v1/redemptions/sync";
@@ -221,10 +221,29 @@ export async function sync(log, state, now) {
       profileRev: state.profileRev,
     });
   } catch (exc) {
+    // A heartbeat announced a version whose files cannot be had: keep the data, and
+    // remember the version so the page warns that it is behind (as refresh() in Python).
+    if (exc instanceof BundleError && exc.code === "not_published" && /^(snapshot|delta)\//.test(exc.detail)) {
+      const announced = await announcedVersion(state);
+      if (announced !== null) await log.saveState({ ...state, latestVersion: announced });
+    }
     throw asSyncError(exc);
   }
   const next = afterCatchUp(state, caught, now);
+  next.latestVersion = state.latestVersion ?? null;
+  if (caught.held && next.latestVersion !== null && caught.held.snapshot.version >= next.latestVersion) next.latestVersion = null;
   if (caught.profile) next.profileRev = (await profileFacts(next)).rev;
   await log.saveState(next);
   return { upload: up, state: next, changed: caught.changed };
+}
+
+/** The version the current heartbeat announces (verified), or null. */
+async function announcedVersion(state) {
+  try {
+    const got = await httpSource(state.server, state.token).get(HEARTBEAT, null);
+    if (!got || !got.data) return null;
+    return Number((await openFile(got.data, "heartbeat", { pinnedKey: state.pinnedKey })).payload.version);
+  } catch {
+    return null;
+  }
 }
