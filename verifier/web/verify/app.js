@@ -158,14 +158,16 @@ function show(decision, record, { repeat = false } = {}) {
   if (decision.detail_zh || decision.detail_en) reason.append(el("div", "", decision.detail_zh), el("div", "en", decision.detail_en));
 
   // What to check: the name once the signature verified; the last four of the ID when
-  // the venue asks for it on printed cards (its profile's static_card).
+  // the venue asks for it on printed cards. An engine that reads HB2 says so itself
+  // (Decision.id_check, with its staff_check words); before it, the profile's static_card.
   const holder = $("verdict-holder");
   holder.replaceChildren();
   if (decision.name) {
-    const askId = page.bundle && page.bundle.venue.static_card === "check_id" && decision.id_last4;
+    const hb2Era = "id_check" in decision;
+    const askId = Boolean(decision.id_last4) && (hb2Era ? decision.id_check : page.bundle && page.bundle.venue.static_card === "check_id");
     holder.append(el("div", "", askId ? `${decision.name} · 证件后四位 ${decision.id_last4}` : decision.name));
     if (decision.accepted) {
-      const [zh, en] = askId ? [decision.staff_check_zh, decision.staff_check_en] : ["核对姓名", "Check the name"];
+      const [zh, en] = askId || hb2Era ? [decision.staff_check_zh, decision.staff_check_en] : ["核对姓名", "Check the name"];
       holder.append(el("div", "en", `${zh} · ${en}`));
     }
   }

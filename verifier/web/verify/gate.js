@@ -25,6 +25,9 @@ export class Gate {
         benefit,
         now: Math.trunc(now === null ? Date.now() / 1000 : now),
         historyLookup: (cti, code) => this.log.history(cti, code),
+        // HB2 live cards: a proof this device passed before is a replay (ignored by an
+        // engine that reads HB1 only).
+        proofSeen: (proof) => this.log.proofSeen(proof),
       });
       const record = await this.log.record(decision);
       return { decision, record };

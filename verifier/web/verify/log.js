@@ -16,6 +16,10 @@ const DB_NAME = "huicui-verify";
 const DB_VERSION = 1;
 const DECISIONS = "decisions";
 const STATE = "state";
+const PROOFS = "proofs";
+// An HB2 live-card proof is remembered from the decision that first passed it for a day,
+// far beyond its freshness window and any skew (as PROOF_MEMORY_SECONDS in log.py).
+const PROOF_MEMORY_SECONDS = 86400;
 
 /** Resolve when an IndexedDB request succeeds. */
 function done(request) {
@@ -45,6 +49,7 @@ export async function openLog() {
     // Pending uploads, oldest first (IndexedDB cannot index booleans: 0 pending, 1 done).
     decisions.createIndex("pending", ["state", "at", "uuid"]);
     db.createObjectStore(STATE);
+    db.createObjectStore(PROOFS, { keyPath: "id" }).createIndex("age", "proof_at");
   };
   return new DecisionLog(await done(request));
 }
@@ -77,12 +82,36 @@ export class DecisionLog {
       quarantine_reason: null,
       // when it was written, to the microsecond: the order of the log (uuids are random)
       written: performance.timeOrigin + performance.now(),
+      // kept on the device only: which card was shown, and whether staff were told to
+      // compare the ID document (fields of the HB2-era Decision; absent before)
+      card: decision.card ?? "",
+      id_check: Boolean(decision.id_check),
     };
     if (row.cti === null) row.cti = "";
-    const tx = this.db.transaction(DECISIONS, "readwrite", { durability: "strict" });
+    const tx = this.db.transaction([DECISIONS, PROOFS], "readwrite", { durability: "strict" });
     tx.objectStore(DECISIONS).add(row);
+    if (decision.proof_id && decision.proof_at !== null && decision.proof_at !== undefined) {
+      // In the same transaction: a replayed live code is refused from the moment the first
+      // answer is shown, tab killed or not.
+      const proofs = tx.objectStore(PROOFS);
+      proofs.put({ id: decision.proof_id, proof_at: decision.proof_at });
+      proofs.index("age").openCursor(IDBKeyRange.upperBound(decision.at - PROOF_MEMORY_SECONDS, true)).onsuccess = (event) => {
+        const cursor = event.target.result;
+        if (cursor) {
+          cursor.delete();
+          cursor.continue();
+        }
+      };
+    }
     await committed(tx);
     return row;
+  }
+
+  /** True when this device passed the HB2 proof `proof` (bytes or hex) before. */
+  async proofSeen(proof) {
+    const id = typeof proof === "string" ? proof : Array.from(proof, (b) => b.toString(16).padStart(2, "0")).join("");
+    const tx = this.db.transaction(PROOFS, "readonly");
+    return (await done(tx.objectStore(PROOFS).count(id))) > 0;
   }
 
   /** [[epoch seconds, venue id], …] of accepted uses of `cti` and `benefit`, oldest first. */
