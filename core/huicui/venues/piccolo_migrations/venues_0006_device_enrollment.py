@@ -23,9 +23,9 @@ class Device(Table, tablename="device", schema=None):
     )
 
 
-ID = "2026-11-30T18:38:03:732548"
+ID = "2026-12-02T12:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "one-time enrollment codes of devices"
 
 
 async def forwards():
