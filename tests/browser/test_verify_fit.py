@@ -86,8 +86,8 @@ def test_verdicts_fit_the_phone_and_the_tablet(office, start_browser, tmp_path):
             assert shown["reason"] == reason or (state == "refused" and shown["reason"]), shown
             assert state in shown["cls"], shown
             m = browser.evaluate(MEASURE)
-            _assert_fits(m, f"{state} on the {size}")
             shots.append(_shot(browser, folder, f"{state}-{size}"))
+            _assert_fits(m, f"{state} on the {size}")
 
     # Eight days later (the data lives seven): out of date; this venue fails open.
     browser.send("Page.enable")
@@ -107,11 +107,11 @@ def test_verdicts_fit_the_phone_and_the_tablet(office, start_browser, tmp_path):
         shown = type_code(browser, rider["text"])
         assert "accepted" in shown["cls"] and "核验数据已过期" in shown["text"], shown
         m = browser.evaluate(MEASURE)
+        shots.append(_shot(browser, folder, f"stale-{size}"))
         _assert_fits(m, f"stale on the {size}")
         warning = m["warning"]
         assert warning and "stale" in warning["cls"].split(), m
         assert "已过期" in warning["text"] and "out of date since" in warning["text"]
         assert "过期后仍放行并提示" in warning["text"]  # the venue's fail mode
         assert warning["bottom"] <= m["height"]
-        shots.append(_shot(browser, folder, f"stale-{size}"))
     assert all(p.stat().st_size > 5000 for p in shots)

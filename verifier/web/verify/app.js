@@ -168,7 +168,7 @@ function show(decision, record, { repeat = false } = {}) {
     holder.append(el("div", "", askId ? `${decision.name} · 证件后四位 ${decision.id_last4}` : decision.name));
     if (decision.accepted) {
       const [zh, en] = askId || hb2Era ? [decision.staff_check_zh, decision.staff_check_en] : ["核对姓名", "Check the name"];
-      holder.append(el("div", "en", `${zh} · ${en}`));
+      holder.append(el("div", "check", `${zh} · ${en}`));
     }
   }
   const gets = $("verdict-gets");
