@@ -4,19 +4,9 @@ refused at once where it was disabled and within the stated bound in other proce
 from __future__ import annotations
 
 import pytest
-from huicui_test_support.venues import bearer, device, venue
+from huicui_test_support.venues import Clock, bearer, device, venue
 
 SYNC = "/api/v1/redemptions/sync"
-
-
-class Clock:
-    """Monotonic seconds that move only when told."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def _status(client, headers) -> int:

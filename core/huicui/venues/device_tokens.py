@@ -112,6 +112,22 @@ class DeviceTokens:
         self._note_seen(found.principal.id)
         return found.principal
 
+    def remembered(self, token_hash: str) -> Principal | None:
+        """The enabled device of this token hash when memory alone may answer, else ``None``.
+
+        Synchronous, no database: the no-change poll (:mod:`huicui.bundles.poll`) calls
+        it. ``None`` also when the token is unknown here, disabled, or the counter read
+        is due; the caller then takes the full path (:meth:`principal`), which reads
+        what is needed and refuses with a problem document.
+        """
+        if self.clock() - self._checked_at >= self.check_seconds:
+            return None
+        found = self._known.get(token_hash)
+        if found is None or not found.enabled:
+            return None
+        self._note_seen(found.principal.id)
+        return found.principal
+
     def forget_device(self, device_id: int) -> None:
         """Drop a device changed by this process, so its next request is read afresh."""
         for key in [k for k, v in self._known.items() if v.principal.id == device_id]:
