@@ -70,7 +70,7 @@ class NoChangePoll:
         self._service: BundleService | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
             device = POLL_PATHS.get(scope["path"])
             if device is not None:
                 try:

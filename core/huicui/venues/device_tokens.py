@@ -97,7 +97,7 @@ class DeviceTokens:
         """The enabled device whose token has this SHA-256, or ``None``.
 
         No database query when the token is known here and the counter was read less
-        than ``check_seconds`` ago: the bundle poll path calls this (through the guard).
+        than ``check_seconds`` ago (the guard of every device route calls this).
         """
         await self._check()
         found = self._known.get(token_hash)
