@@ -38,6 +38,16 @@ async def device(client, tokens, venue_id: int, name: str = "1号闸机") -> dic
     return r.json()
 
 
+class Clock:
+    """Monotonic seconds that move only when told (a memory's ``clock`` in tests)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
