@@ -2287,13 +2287,17 @@ def hb2_bundle(**venue: Any) -> bundle.Bundle:
     )
 
 
-# An unattended bus validator: only a live phone card passes (docs/hb2.md). A refuse
-# venue lists its benefits as live_benefits, so a verifier from before HB2 honors none.
-LIVE_ONLY_BUS = {
+BUS_VENUE = {
     "id": 301,
     "kind": "bus",
     "name_zh": "3路公交",
     "name_en": "Bus line 3",
+    "benefits": (3,),
+}
+# An unattended bus validator: only a live phone card passes (docs/hb2.md). A refuse
+# venue lists its benefits as live_benefits, so a verifier from before HB2 honors none.
+LIVE_ONLY_BUS = {
+    **BUS_VENUE,
     "benefits": (),
     "live_benefits": (3,),
     "fail_mode": "closed",

@@ -123,6 +123,9 @@ def test_limits_count_static_and_phone_cards_together(gen, tmp_path):
             benefit=None,
             now=gen.at(gen.T0 + 120),
         )
+        # Uploads name the term's certificate id for both cards, so the service's misuse
+        # detection (keyed on certificate_id) also sees one holder.
+        assert {record.cti for record in log.pending(10)} == {gen.CTI.hex()}
     assert phone.accepted
     assert (paper.accepted, paper.reason) == (False, "limit_reached")
     assert (new_phone.accepted, new_phone.reason) == (False, "limit_reached")
