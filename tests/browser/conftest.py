@@ -417,6 +417,11 @@ class Browser:
             ws.close()
         stop_group(self.proc)
         self._log.close()
+        # A killed renderer or storage process may still be finishing a disk write (the
+        # holder page's IndexedDB asks for strict durability): give the group a moment.
+        deadline = time.monotonic() + 10
+        while group_alive(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert not group_alive(self.proc.pid), "Chromium process group left running"
         shutil.rmtree(self.profile, ignore_errors=True)
 

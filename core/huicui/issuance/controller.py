@@ -4,6 +4,7 @@ card page, phone-card activation and the JWKS."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Annotated
 
 import msgspec
@@ -14,7 +15,15 @@ from litestar.params import JSONBody, Parameter
 from huicui.auth import ANY_STAFF, principal_of, public, roles
 from huicui.context import Context
 from huicui.issuance import cards, certificates, phones
-from huicui.issuance.holder_page import HEADERS, render_card, render_not_found
+from huicui.issuance.holder_page import (
+    ASSETS,
+    HEADERS,
+    ICON,
+    asset,
+    manifest,
+    render_card,
+    render_not_found,
+)
 from huicui.issuance.jwks import CACHE_CONTROL, jwks
 from huicui.issuance.schemas import (
     ActivateIn,
@@ -137,12 +146,41 @@ async def holder_card_page(ctx: NamedDependency[Context], token: str) -> Respons
     if row is None:
         return Response(render_not_found(), status_code=404, media_type="text/html",
                         headers=HEADERS)
-    card = await certificates.holder_card(ctx, row)
+    card = dataclasses.replace(
+        await certificates.holder_card(ctx, row), page_path=f"/cards/{token}"
+    )
     headers = {**HEADERS, TIME_HEADER: str(phones.server_time_ms())}
     return Response(render_card(card), media_type="text/html", headers=headers)
 
 
 _HOLDER_JSON = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# The live card's code: revalidated on every load, so a new build reaches phones at once.
+_ASSET_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+
+
+@get([f"/cards/{name}" for name in ASSETS], guards=[public], tags=["certificates"],
+     include_in_schema=False)
+async def holder_asset(request: Request) -> Response:
+    """The live card's script and service worker (built from verifier/web/holder)."""
+    name = request.url.path.rsplit("/", 1)[1]
+    return Response(asset(name), media_type=ASSETS[name], headers=_ASSET_HEADERS)
+
+
+@get("/cards/icon.svg", guards=[public], tags=["certificates"], include_in_schema=False)
+async def holder_icon() -> Response:
+    return Response(ICON, media_type="image/svg+xml", headers=_ASSET_HEADERS)
+
+
+@get("/cards/{token:str}/manifest.webmanifest", guards=[public], tags=["certificates"],
+     include_in_schema=False)
+async def holder_manifest(ctx: NamedDependency[Context], token: str) -> Response:
+    """What makes the card page installable; only for a link that names a card."""
+    if await certificates.row_for_token(token) is None:
+        return Response(render_not_found(), status_code=404, media_type="text/html",
+                        headers=HEADERS)
+    body = manifest(f"/cards/{token}", ctx.settings.program.name_zh)
+    return Response(msgspec.json.encode(body), media_type="application/manifest+json",
+                    headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
 @post("/cards/{token:str}/activate", guards=[public], tags=["certificates"], status_code=200,
@@ -170,4 +208,7 @@ ROUTE_HANDLERS = [
     holder_card_page,
     activate_phone,
     phone_status,
+    holder_asset,
+    holder_icon,
+    holder_manifest,
 ]
