@@ -1,4 +1,4 @@
-"""10. The live phone card (HB2): its QR size beside the static card, and decisions per second.
+"""11. The live phone card (HB2): its QR size beside the static card, and decisions per second.
 
 Size: a three-character Chinese name and all ten benefits, bound to a phone key, with a
 fresh proof, at error correction L (what the holder page draws), beside the same card as
@@ -19,9 +19,12 @@ from benchlib import (
     NOW_TS,
     Bench,
     Outcome,
+    interleaved_rates,
+    load_bundle,
     make_bundle,
     median,
     random_revoked,
+    rate,
     seeded_key,
     typical_claims,
 )
@@ -63,19 +66,9 @@ def _live_text(name: str) -> tuple[str, bytes]:
     return hb2.encode(bound, NOW_TS - 4, phone), bound
 
 
-def _rate(fn, n: int) -> float:
-    # CPU time of this process, not wall time: on the shared two-core machine a
-    # neighbour's burst then slows neither side of a ratio (wall-time rounds varied from
-    # 0.27 to 0.45 under load; CPU-time rounds stay within a few hundredths).
-    started = time.process_time()
-    for _ in range(n):
-        fn()
-    return n / (time.process_time() - started)
-
-
 def run(bench: Bench) -> Outcome:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from huicui_verifier import base45, bundle, cose, hb1, hb2
+    from huicui_verifier import base45, cose, hb1, hb2
     from huicui_verifier.decide import decide
 
     out = Outcome(NAME, TITLE)
@@ -121,8 +114,8 @@ def run(bench: Bench) -> Outcome:
     )
 
     text, _ = _live_text(NAMES[0])
-    data, pinned = make_bundle(random_revoked(REVOKED_IN_BUNDLE))
-    loaded = bundle.load(data, pinned_key=pinned, held_version=None, now=NOW)
+    files, pinned = make_bundle(random_revoked(REVOKED_IN_BUNDLE))
+    loaded = load_bundle(files, pinned)
 
     def no_history(cti: str, benefit: int) -> list:
         return []
@@ -155,17 +148,12 @@ def run(bench: Bench) -> Outcome:
 
     rounds, per_round = bench.size(20, 5), bench.size(400, 150)
     task = bench.task("HB2 decide vs raw verify, interleaved", rounds)
-    ratios, decide_rates, raw_rates = [], [], []
-    for i in range(rounds):
-        if i % 2 == 0:
-            d, r = _rate(one_decision, per_round), _rate(one_raw, per_round)
-        else:
-            r, d = _rate(one_raw, per_round), _rate(one_decision, per_round)
-        decide_rates.append(d)
-        raw_rates.append(r)
-        ratios.append(d / r)
-        task.advance()
-    task.done()
+    # CPU time of this process, not wall time: on the shared two-core machine a
+    # neighbour's burst then slows neither side of a ratio (wall-time rounds varied from
+    # 0.27 to 0.45 under load; CPU-time rounds stay within a few hundredths).
+    ratios, decide_rates, raw_rates = interleaved_rates(
+        task, one_decision, one_raw, rounds, per_round, time.process_time
+    )
     ratio = median(ratios)
     out.add(
         "HB2 decision / raw verify (median of rounds)",
@@ -186,7 +174,10 @@ def run(bench: Bench) -> Outcome:
     us = {}
     raw_us = 1e6 / median(raw_rates)
     for k, (_, fn) in steps.items():
-        pairs = [(1 / _rate(fn, n)) * _rate(one_raw, n) for _ in range(3)]
+        pairs = [
+            (1 / rate(fn, n, time.process_time)) * rate(one_raw, n, time.process_time)
+            for _ in range(3)
+        ]
         us[k] = round(median(pairs) * raw_us, 1)
     whole = raw_us / ratio
     out.details = {
