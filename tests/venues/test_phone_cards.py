@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from huicui_test_support.commands import huicui
 from huicui_test_support.members import active_member
 from huicui_test_support.venues import device, device_bundle, device_files, venue
 from huicui_verifier import hb2
@@ -259,3 +260,26 @@ async def test_the_printed_certificate_carries_the_activation_code(client, token
             ["pdftotext", f.name, "-"], capture_output=True, text=True, check=True
         ).stdout
     assert c["code"] in text and "启用码" in text
+
+
+async def test_office_commands_show_the_code_and_reset_activations(client, tokens):
+    c = await card(client, tokens)
+    assert (await activate(client, c, Phone())).status_code == 200
+    code, out, err = await huicui("certificates", "activation-code", c["cti"])
+    assert code == 0, err
+    assert f'"code": "{c["code"]}"' in out and '"activations_used": 1' in out
+    code, _, err = await huicui("certificates", "reset-activations", c["cti"])
+    assert code == 2 and "--reason" in err  # a reason is required
+    code, out, err = await huicui(
+        "certificates", "reset-activations", c["cti"], "--reason", "换了两部手机", "--new-code"
+    )
+    assert code == 0, err
+    assert '"activations_used": 0' in out and c["code"] not in out
+    code, out, err = await huicui("certificates", "activations", c["cti"])
+    assert code == 0 and '"code": null' in out
+    code, _, err = await huicui("certificates", "activations", "not-a-cti")
+    assert code != 0 and "16" in err
+    r = await client.get("/api/v1/audit", headers=tokens.h("auditor"),
+                         params={"target_id": c["cti"]})
+    actions = {e["action"] for e in r.json()["items"]}
+    assert {"card.activate", "card.activation_code_shown", "card.activations_reset"} <= actions

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import os
-import sys
-from pathlib import Path
 
+from huicui_test_support.commands import huicui
 from huicui_test_support.members import active_member
 from huicui_test_support.venues import BUS, device, device_bundle, partner, venue
 from huicui_verifier.decide import decide
@@ -74,25 +71,12 @@ async def test_the_bundle_carries_the_policy_to_the_gate(client, tokens):
     assert (policies["refuse"].accepted, policies["refuse"].reason) == (False, "static_refused")
 
 
-async def _huicui(*args: str) -> tuple[int, str]:
-    exe = Path(sys.executable).with_name("huicui")
-    proc = await asyncio.create_subprocess_exec(
-        str(exe),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=dict(os.environ),
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-    return proc.returncode, out.decode() + err.decode()
-
-
 async def test_venue_update_command_sets_the_policy(client, tokens):
     v = await venue(client, tokens)
-    code, out = await _huicui("venue", "update", str(v["id"]), "--static-cards", "refuse")
-    assert code == 0, out
+    code, out, err = await huicui("venue", "update", str(v["id"]), "--static-cards", "refuse")
+    assert code == 0, err
     assert '"static_cards":"refuse"' in out
     r = await client.get(f"/api/v1/venues/{v['id']}", headers=tokens.h("auditor"))
     assert r.json()["static_cards"] == "refuse"
-    code, out = await _huicui("venue", "update", str(v["id"]), "--static-cards", "never")
-    assert code == 2 and "check_id" in out  # argparse names the allowed values
+    code, _, err = await huicui("venue", "update", str(v["id"]), "--static-cards", "never")
+    assert code == 2 and "check_id" in err  # argparse names the allowed values
