@@ -2347,6 +2347,11 @@ def _hb2_malformed_vectors() -> dict[str, dict]:
             hb2_text_of(b"\x9f" + bound + proof + b"\xff"),
         ),
         "trailing-byte": ("one byte after the proof", hb2_text_of(raw_good + b"\x00")),
+        "cut-at-payload-length": (
+            "cut right after the bound certificate's payload head",
+            hb2_text_of(raw_good[:15]),
+        ),
+        "cut-in-proof": ("cut in the middle of the proof", hb2_text_of(raw_good[:-40])),
         "proof-missing-item": (
             "proof of three items",
             hb2_text_of(

@@ -91,6 +91,21 @@ def test_every_single_byte_change_is_refused_never_raised(gen):
         assert not d.accepted, at
 
 
+def test_every_truncation_is_refused_as_malformed_never_raised(gen):
+    raw = base45.decode(hb2.encode(gen.make_bound(), gen.T0, gen.PHONE)[4:])
+    bundle = gen.hb2_bundle()
+    for end in range(len(raw)):
+        for prefix in (hb2.PREFIX, "HB1:"):
+            d = decide(
+                prefix + base45.encode(raw[:end]),
+                bundle=bundle,
+                benefit=None,
+                now=gen.at(gen.T0),
+                history_lookup=lambda cti, code: [],
+            )
+            assert (d.accepted, d.reason) == (False, "malformed"), (prefix, end)
+
+
 def test_a_gate_refuses_the_second_showing_even_after_reopening_its_log(gen, tmp_path):
     bundle = gen.hb2_bundle()
     text = gen.make_live()
