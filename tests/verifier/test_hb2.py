@@ -205,3 +205,35 @@ def test_a_refuse_venue_honors_nothing_for_a_verifier_that_predates_hb2(gen):
     ):
         profile = gen.make_profile(**{**gen.LIVE_ONLY_BUS, **wrong})
         assert B.profile_problems(profile), wrong
+
+
+def test_the_shortcut_for_usual_bound_claims_agrees_with_the_strict_reading(gen):
+    """Whatever the shortcut takes, the strict reading takes with the same result: bound
+    claims of several shapes, each byte changed, and each head written one size longer."""
+    from huicui_verifier.hb2 import _exact_bound_claims, _strict_bound_claims
+
+    payloads = [
+        cbor2.loads(gen.make_bound(**over)).value[2]
+        for over in ({}, {"name": "名" * 8}, {"directory": 3}, {"benefits": (1, 63)})
+    ]
+    taken = 0
+    for payload in payloads:
+        variants = [payload]
+        for at in range(len(payload)):
+            for flip in (0x01, 0x20, 0x80):
+                changed = bytearray(payload)
+                changed[at] ^= flip
+                variants.append(bytes(changed))
+            head = payload[at]
+            if head >> 5 in (0, 2, 3) and 24 <= head & 0x1F <= 26:  # widen a 1..4-byte head
+                size = 1 << ((head & 0x1F) - 24)
+                value = int.from_bytes(payload[at + 1 : at + 1 + size], "big")
+                wider = bytes([head + 1]) + value.to_bytes(size * 2, "big")
+                variants.append(payload[:at] + wider + payload[at + 1 + size :])
+        for variant in variants:
+            fast = _exact_bound_claims(variant)
+            if fast is None:
+                continue
+            taken += 1
+            assert _strict_bound_claims(variant) == fast, variant.hex()
+    assert taken >= len(payloads)

@@ -293,17 +293,18 @@ def _sign1_end(data: bytes, pos: int) -> int:
 
 def read_bound(raw: bytes) -> BoundCertificate:
     """A bound certificate from its tagged COSE_Sign1 bytes; raises :class:`HB2Error`."""
-    try:
-        sign1 = cose.parse(raw)
-    except cose.CoseError as exc:
-        raise _malformed(f"bound certificate: {exc}") from None
-    claims, device_key = _read_bound_claims(sign1.payload)
-    if raw != _sign1_bytes(sign1.protected, sign1.payload, sign1.signature):
-        raise _malformed("bound certificate is not in deterministic CBOR encoding")
+    parts = cose.fast_parse(raw)  # Huicui's exact envelope layout: deterministic as it is
+    if parts is None:
+        try:
+            parts = cose.strict_parse(raw)
+        except cose.CoseError as exc:
+            raise _malformed(f"bound certificate: {exc}") from None
+        if raw != _sign1_bytes(parts.protected, parts.payload, parts.signature):
+            raise _malformed("bound certificate is not in deterministic CBOR encoding")
+    protected, kid, payload, signature = parts
+    claims, device_key = _read_bound_claims(payload)
     # Positional, in field order: measurably quicker than keywords on the scan path.
-    return BoundCertificate(
-        raw, sign1.protected, sign1.kid, sign1.payload, sign1.signature, claims, device_key
-    )
+    return BoundCertificate(raw, protected, kid, payload, signature, claims, device_key)
 
 
 def _sign1_bytes(protected: bytes, payload: bytes, signature: bytes) -> bytes:
@@ -326,6 +327,11 @@ def _read_bound_claims(payload: bytes) -> tuple[hb1.CertificateClaims, bytes]:
     exact = _exact_bound_claims(payload)
     if exact is not None:
         return exact
+    return _strict_bound_claims(payload)
+
+
+def _strict_bound_claims(payload: bytes) -> tuple[hb1.CertificateClaims, bytes]:
+    """The reference reading of a bound certificate's claims; names the broken rule."""
     try:
         cwt = cbor_check.loads(payload, max_depth=2)
     except cbor_check.CBORCheckError as exc:
@@ -355,10 +361,9 @@ def _exact_bound_claims(payload: bytes) -> tuple[hb1.CertificateClaims, bytes] |
 
     The usual case: iss a short text, exp and iat 4-byte integers, so the Huicui claim's
     label sits at a fixed offset; the device key is the last pair. Dropping that pair
-    leaves HB1 claims, which HB1's own fast reader checks. Every head is then the
-    shortest exactly when the payload is as long as the deterministic encoding of what
-    was read (a longer head only adds bytes). Only what the general reading accepts is
-    returned.
+    leaves HB1 claims, which HB1's own fast reader checks, shortest heads included; the
+    rest (the map heads, the label, the key's pair) is fixed bytes, so the whole payload
+    is deterministic. Only what the general reading accepts is returned.
     """
     if len(payload) < 64 or payload[-35:-32] != b"\x05\x58\x20" or not 0x62 <= payload[2] < 0x78:
         return None
@@ -368,49 +373,9 @@ def _exact_bound_claims(payload: bytes) -> tuple[hb1.CertificateClaims, bytes] |
         return None
     inner = b"".join((payload[: label_at + 5], bytes((pairs - 1,)), payload[label_at + 6 : -35]))
     claims = hb1.fast_claims(inner)
-    if claims is None or len(payload) != _deterministic_length(claims):
+    if claims is None:
         return None
     return claims, payload[-32:]
-
-
-def _head_length(value: int) -> int:
-    return (
-        1
-        if value < 24
-        else 2
-        if value < 0x100
-        else 3
-        if value < 0x10000
-        else (5 if value < 0x100000000 else 9)
-    )
-
-
-def _deterministic_length(c: hb1.CertificateClaims) -> int:
-    """The length of :func:`bound_claims_to_cbor` for ``c``, without writing it."""
-    name, id_part = len(c.name.encode()), len(c.id_last4.encode())
-    directory = c.directory != hb1.DEFAULT_DIRECTORY
-    return (
-        2
-        + _head_length(len(c.iss))
-        + len(c.iss)  # {, 1: iss (ASCII)
-        + 1
-        + _head_length(c.exp)
-        + 1
-        + _head_length(c.iat)
-        + 10
-        + 5
-        + 1  # 7: cti, the -65537 label, the private map's head
-        + 1
-        + _head_length(name)
-        + name
-        + 1
-        + _head_length(id_part)
-        + id_part
-        + 1
-        + _head_length(hb1.benefits_to_bits(c.benefits))
-        + (1 + _head_length(c.directory) if directory else 0)
-        + 35  # 5: the device key
-    )
 
 
 def read_proof(raw: bytes) -> Proof:
