@@ -148,6 +148,40 @@ def median(values: Iterable[float]) -> float:
     return percentile(list(values), 50)
 
 
+def rate(fn: Callable[[], object], n: int, timer: Callable[[], float] = time.perf_counter) -> float:
+    """Calls of ``fn`` per second over ``n`` calls, by ``timer``."""
+    started = timer()
+    for _ in range(n):
+        fn()
+    return n / (timer() - started)
+
+
+def interleaved_rates(
+    task: Task,
+    first: Callable[[], object],
+    second: Callable[[], object],
+    rounds: int,
+    per_round: int,
+    timer: Callable[[], float] = time.perf_counter,
+) -> tuple[list[float], list[float], list[float]]:
+    """Rates of ``first`` and ``second`` in alternating order each round, and their ratios.
+
+    Returns ``(ratios, first_rates, second_rates)``; ``task`` advances once a round.
+    """
+    ratios, firsts, seconds = [], [], []
+    for i in range(rounds):
+        if i % 2 == 0:
+            a, b = rate(first, per_round, timer), rate(second, per_round, timer)
+        else:
+            b, a = rate(second, per_round, timer), rate(first, per_round, timer)
+        firsts.append(a)
+        seconds.append(b)
+        ratios.append(a / b)
+        task.advance()
+    task.done()
+    return ratios, firsts, seconds
+
+
 # --- the run's context ------------------------------------------------------------------
 
 

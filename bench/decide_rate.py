@@ -8,18 +8,18 @@ signature, validity, revocation lookup, benefit and policy — no log write.
 
 from __future__ import annotations
 
-import time
-
 from benchlib import (
     ISSUER_LABEL,
     KID,
     NOW,
     Bench,
     Outcome,
+    interleaved_rates,
     load_bundle,
     make_bundle,
     median,
     random_revoked,
+    rate,
     seeded_key,
     typical_claims,
 )
@@ -32,13 +32,6 @@ REVOKED_IN_BUNDLE = 10_000
 
 def _no_history(cti: str, benefit: int) -> list[tuple[int, int]]:
     return []
-
-
-def _rate(fn, n: int) -> float:
-    started = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return n / (time.perf_counter() - started)
 
 
 def run(bench: Bench) -> Outcome:
@@ -69,17 +62,9 @@ def run(bench: Bench) -> Outcome:
 
     rounds, per_round = bench.size(20, 5), bench.size(600, 200)
     task = bench.task("decide vs raw verify, interleaved", rounds)
-    ratios, decide_rates, raw_rates = [], [], []
-    for i in range(rounds):
-        if i % 2 == 0:
-            d, r = _rate(one_decision, per_round), _rate(one_raw, per_round)
-        else:
-            r, d = _rate(one_raw, per_round), _rate(one_decision, per_round)
-        decide_rates.append(d)
-        raw_rates.append(r)
-        ratios.append(d / r)
-        task.advance()
-    task.done()
+    ratios, decide_rates, raw_rates = interleaved_rates(
+        task, one_decision, one_raw, rounds, per_round
+    )
 
     ratio = median(ratios)
     out.add("decision / raw verify (median of rounds)", round(ratio, 3), "", TARGET_RATIO, ">=")
@@ -121,8 +106,8 @@ def run(bench: Bench) -> Outcome:
     for k, (_, fn) in steps.items():
         pairs = []
         for _ in range(5):
-            step_t = 1 / _rate(fn, n)
-            pairs.append(step_t * _rate(one_raw, n))
+            step_t = 1 / rate(fn, n)
+            pairs.append(step_t * rate(one_raw, n))
         frac[k] = median(pairs)
     frac["whole"] = 1 / ratio  # the main, interleaved measurement is the one to trust
     raw_us = 1e6 / median(raw_rates)

@@ -33,6 +33,7 @@ MODULES = (
     "sync_ingest",
     "http_load",
     "province",
+    "live_card",
     "web_verify",
 )
 
@@ -53,7 +54,9 @@ measurements (NAME for --only):
                   1,000 revoked: publish CPU (<= 1 s), device catch-up bytes (<= 10 KB;
                   <= 512 B unchanged), delta apply time, poll rate vs a bare Litestar
                   route with wrk (>= 0.5), on SQLite and PostgreSQL
-  webverify   11. the /verify/ page in headless Chromium: fake-camera frame -> verdict on
+  hb2         11. live phone card: QR version at L beside the static card (<= 10), HB2
+                  decisions/s vs raw Ed25519 verify (>= 0.42; two signatures cap it at 0.5)
+  webverify   12. the /verify/ page in headless Chromium: fake-camera frame -> verdict on
                   screen (p99 <= 150 ms); JS decisions/s vs JS Ed25519 verify in the page
 
 examples:

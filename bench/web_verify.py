@@ -1,4 +1,4 @@
-"""11. The browser verifier page (/verify/) in headless Chromium: camera frame to verdict,
+"""12. The browser verifier page (/verify/) in headless Chromium: camera frame to verdict,
 and the JavaScript engine's decisions against JavaScript Ed25519 verifications.
 
 The page's built files (``huicui_verifier/webapp/verify/``) are served from 127.0.0.1 by

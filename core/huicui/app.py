@@ -29,6 +29,7 @@ from huicui.auth import DEVICE_PREFIX, STAFF_PREFIX, Resolvers, public, resolve_
 from huicui.auth.failures import FailedAuthLimiter
 from huicui.benefits.controller import BenefitController
 from huicui.bundles.controller import BUNDLE_ROUTES
+from huicui.bundles.poll import NoChangePoll
 from huicui.context import Context
 from huicui.db import connection_pool
 from huicui.directories.controller import DirectoryController
@@ -169,7 +170,7 @@ def create_app(
             async with _background(ctx):
                 yield
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, *ctx.plugins.route_handlers(ctx)],
         # Every handler that needs the context names a ``ctx`` parameter; this is the
         # only way handlers get it.
@@ -211,6 +212,12 @@ def create_app(
         ),
         debug=False,
     )
+    if resolvers is None:
+        # The no-change bundle poll is answered in front of routing, from the same
+        # memories the device resolver and the bundle service keep (huicui.bundles.poll);
+        # with other resolvers (tests) every request takes the full path.
+        app.asgi_handler = NoChangePoll(app.asgi_handler, ctx)
+    return app
 
 
 def app_factory() -> Litestar:

@@ -17,6 +17,11 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 HEADER = "x-request-id"
 
 
+def new_request_id() -> str:
+    """A fresh request id: 16 random hex digits."""
+    return secrets.token_hex(8)
+
+
 def request_id(scope: Scope) -> str:
     """The id of the request ``scope`` belongs to (``"-"`` outside a request)."""
     return scope.get("state", {}).get("request_id", "-")
@@ -28,7 +33,7 @@ class RequestIdMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        rid = secrets.token_hex(8)
+        rid = new_request_id()
         scope.setdefault("state", {})["request_id"] = rid  # type: ignore[typeddict-item]
 
         async def send_with_id(message: Message) -> None:

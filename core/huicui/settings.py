@@ -180,6 +180,19 @@ class BundleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     check_seconds: float = 2.0  # polls ask the database whether anything changed this often
 
 
+class CardSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The live phone card (docs/hb2.md, docs/roster.md "Phone cards")."""
+
+    activations_per_term: int = 3  # phones a holder may bind per term before staff reset
+    wrong_code_limit: int = 10  # wrong activation codes before activation locks
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.activations_per_term <= 100:
+            raise ValueError("cards.activations_per_term must be 1..100")
+        if not 1 <= self.wrong_code_limit <= 1000:
+            raise ValueError("cards.wrong_code_limit must be 1..1000")
+
+
 class PluginSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     strict: bool = False
     blocked: list[str] = msgspec.field(default_factory=list)
@@ -234,6 +247,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     secrets: SecretsSettings = msgspec.field(default_factory=SecretsSettings)
     roster: RosterSettings = msgspec.field(default_factory=RosterSettings)
     bundle: BundleSettings = msgspec.field(default_factory=BundleSettings)
+    cards: CardSettings = msgspec.field(default_factory=CardSettings)
     plugins: PluginSettings = msgspec.field(default_factory=PluginSettings)
     misuse: MisuseSettings = msgspec.field(default_factory=MisuseSettings)
     sync: SyncSettings = msgspec.field(default_factory=SyncSettings)

@@ -31,13 +31,7 @@ kit = vectors_kit()
 
 # The bus venue: benefit 3 (free, no limit, no opening hours), so a test at any hour of
 # the real clock gets "accepted", and only the debounce keeps a held card to one record.
-BUS_VENUE = {
-    "id": 301,
-    "kind": "bus",
-    "name_zh": "3路公交",
-    "name_en": "Bus line 3",
-    "benefits": (3,),
-}
+BUS_VENUE = kit.BUS_VENUE
 
 
 class Live:
@@ -431,6 +425,11 @@ class Browser:
             ws.close()
         stop_group(self.proc)
         self._log.close()
+        # A killed renderer or storage process may still be finishing a disk write (the
+        # holder page's IndexedDB asks for strict durability): give the group a moment.
+        deadline = time.monotonic() + 10
+        while group_alive(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert not group_alive(self.proc.pid), "Chromium process group left running"
         if not self.keep_profile:
             shutil.rmtree(self.profile, ignore_errors=True)

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -449,3 +450,26 @@ def test_malformed_request_gets_json_and_its_line_is_not_logged(kiosk, capsys):
     answer = kiosk.raw(b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 414") and b"bad_request" in answer
     assert "SECRET" not in capsys.readouterr().err
+
+
+def test_live_phone_card_shows_its_age_counts_once_and_a_replay_is_refused(kiosk, live, gen, home):
+    now = int(time.time())
+    bound = gen.make_bound(iat=now - gen.DAY, exp=now + 300 * gen.DAY)
+    first_code = gen.hb2.encode(bound, now - 3, gen.PHONE)
+    _, d = kiosk.scan(first_code)
+    assert d["accepted"] is True and d["card"] == "phone" and d["id_check"] is False
+    assert 3 <= d["proof_age"] <= 60 and d["staff_check_en"].startswith("Live phone card")
+    # The phone shows its next code while still in view: the same visit, not counted again.
+    kiosk.mono.t += 5
+    _, rotated = kiosk.scan(gen.hb2.encode(bound, now + 7, gen.PHONE))
+    assert rotated["repeat"] is True and rotated["seq"] == d["seq"]
+    assert log_rows(home, gen.CTI) == [("accept", "ok")]
+    # Long after, the first code again (a recording): refused as a replay at this device.
+    kiosk.mono.t += 60
+    _, replay = kiosk.scan(first_code)
+    assert replay["accepted"] is False and replay["reason"] == "replayed"
+    assert log_rows(home, gen.CTI) == [("accept", "ok"), ("refuse", "replayed")]
+    # A static card is named as such, so staff know which they looked at.
+    kiosk.mono.t += 60
+    _, paper = kiosk.scan(live.cert(cti=bytes.fromhex("4444444444444444")))
+    assert paper["card"] == "static" and paper["proof_age"] is None

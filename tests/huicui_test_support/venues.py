@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-FERRY, SCENIC = 2, 1
+FERRY, SCENIC, BUS = 2, 1, 3
 
 
 async def partner(client, tokens, **extra) -> dict:
@@ -38,6 +38,16 @@ async def device(client, tokens, venue_id: int, name: str = "1号闸机") -> dic
     return r.json()
 
 
+class Clock:
+    """Monotonic seconds that move only when told (a memory's ``clock`` in tests)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -47,3 +57,33 @@ def record(cti: str, venue_id: int, at: int, **extra) -> dict:
     return {"uuid": str(uuid.uuid4()), "cti": cti, "benefit": FERRY, "venue": venue_id,
             "at": at, "decision": "accept", "reason": "ok", "companions": 0,
             "bundle_version": 1, **extra}
+
+
+async def device_files(client, token: str) -> dict[str, bytes]:
+    """What a device fetches through the API for a first catch-up: the heartbeat, the
+    snapshot it names and the device's own profile."""
+    from huicui_verifier import bundle as B
+    from huicui_verifier.cose import parse
+
+    h = bearer(token)
+    beat = await client.get("/api/v1/bundle/heartbeat.cbor", headers=h)
+    assert beat.status_code == 200, beat.text
+    named = B.decode_map(parse(beat.content).payload)["hash"].hex()
+    files = {"heartbeat": beat.content}
+    for kind, path in (("snapshot", f"snapshot/{named}.cbor"), ("profile", "profile.cbor")):
+        r = await client.get(f"/api/v1/bundle/{path}", headers=h)
+        assert r.status_code == 200, r.text
+        files[kind] = r.content
+    return files
+
+
+async def device_bundle(client, token: str):
+    """The data a device decides with after catching up through the API (the bundle key
+    taken from the snapshot, as on first enrollment)."""
+    from huicui_verifier import bundle as B
+
+    files = await device_files(client, token)
+    pinned = B.open_file(files["snapshot"], "snapshot", pinned_key=None).payload.bundle_key
+    return B.open_bundle(
+        files["snapshot"], files["heartbeat"], files["profile"], pinned_key=pinned
+    )

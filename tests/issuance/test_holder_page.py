@@ -43,7 +43,17 @@ async def test_the_card_page_shows_the_card_and_nothing_more(client, tokens, set
     assert person["id_doc_plain"] not in page and person["id_doc_plain"][:14] not in page
     assert person["phone_plain"] not in page
     assert "海洋生物学" not in page and "银海区派出所" not in page
-    assert not re.search(r"<script|<link|<img|src=|url\(|(?<!xmlns=\")https?://", page)
+    assert not re.search(r"<img|url\(|(?<!xmlns=\")https?://", page)
+    # The only things the page loads are the live card's script and manifest, from here.
+    token_path = f"/cards/{link['token']}"
+    assert re.findall(r'(?:src|href)="([^"]*)"', page) == [
+        f"{token_path}/manifest.webmanifest",
+        "/cards/holder.js",
+    ]
+    assert len(re.findall(r"<script|<link", page)) == 2
+    csp = r.headers["content-security-policy"]
+    for directive in ("script-src 'self'", "connect-src 'self'", "worker-src 'self'"):
+        assert directive in csp
     # The inline QR is the certificate and scans.
     svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
     found = zxingcpp.read_barcodes(svg_to_image(svg), formats=zxingcpp.BarcodeFormat.QRCode)
@@ -119,3 +129,37 @@ def test_the_contact_phone_is_shown_when_set_and_escaped():
     page = render_card(card)
     assert "电话" in page and "0779-1234567" in page
     assert "人才办&lt;b&gt;" in page and "景区免费游览" not in page
+
+
+async def test_the_live_cards_files_come_from_the_service(client, tokens, settings):
+    m = await active_member(client, tokens)
+    link = await _link(client, tokens, m["certificate_id"])
+    page = (await client.get(f"/cards/{link['token']}")).text
+    assert "在本机启用动态证件" in page and "Use this phone as my card" in page
+    for name in ("holder.js", "holder-sw.js"):
+        r = await client.get(f"/cards/{name}")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+        assert "Built from verifier/web/holder/" in r.text
+        # Nothing is fetched from another origin: no absolute URLs in the code.
+        assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", r.text), name
+    assert (await client.get("/cards/other.js")).status_code == 404  # not a card link either
+    r = await client.get("/cards/icon.svg")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    r = await client.get(f"/cards/{link['token']}/manifest.webmanifest")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/manifest+json"
+    body = r.json()
+    assert body["start_url"] == f"/cards/{link['token']}" and body["scope"] == "/cards/"
+    assert settings.program.name_zh in body["name"]
+    assert (await client.get("/cards/" + "A" * 32 + "/manifest.webmanifest")).status_code == 404
+
+
+async def test_a_card_that_is_no_longer_valid_offers_no_live_card(client, tokens):
+    m = await active_member(client, tokens)
+    cti = m["certificate_id"]
+    link = await _link(client, tokens, cti)
+    r = await client.post(f"/api/v1/certificates/{cti}/revoke", headers=tokens.h("reviewer"),
+                          json={"reason": "证书遗失"})
+    assert r.status_code == 200
+    page = (await client.get(f"/cards/{link['token']}")).text
+    assert "已失效" in page
+    assert "<script" not in page and 'id="live"' not in page and "在本机启用" not in page

@@ -21,7 +21,7 @@ from typing import Any
 import cbor2
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from huicui_verifier import base45, bundle, cbor_check, cose, hb1, revocations
+from huicui_verifier import base45, bundle, cbor_check, cose, hb1, hb2, revocations
 from huicui_verifier.policy import BenefitInfo, Hours, Limit, Policy
 
 # --- keys and times -----------------------------------------------------------------
@@ -2067,6 +2067,8 @@ def decision_layers(text: str) -> dict:
     """The input's layers as far as the strict readers take it (as the EU DCC test data
     publishes them): Base45 text, COSE bytes, its four parts, the claims."""
     layers: dict[str, Any] = {}
+    if text.startswith(hb2.PREFIX):
+        return hb2_layers(text)
     if not text.startswith(hb1.PREFIX):
         return layers
     layers["base45"] = text[len(hb1.PREFIX) :]
@@ -2089,7 +2091,40 @@ def decision_layers(text: str) -> dict:
         c = hb1.strict_claims(sign1.payload)
     except hb1.HB1Error:
         return layers
-    layers["claims"] = {
+    layers["claims"] = _claims_layer(c)
+    return layers
+
+
+def hb2_layers(text: str) -> dict:
+    """An HB2 text's layers: Base45, the CBOR array, then the bound certificate (its COSE
+    parts, claims and device key) and the proof (its parts and time), as far as they read."""
+    layers: dict[str, Any] = {"base45": text[len(hb2.PREFIX) :]}
+    try:
+        layers["cbor"] = base45.strict_decode(layers["base45"]).hex()
+        live = hb2.decode(text)
+    except (base45.Base45Error, hb1.HB1Error):
+        return layers
+    b, p = live.bound, live.proof
+    layers["bound"] = {
+        "cose": b.raw.hex(),
+        "protected": b.protected.hex(),
+        "kid": b.kid.hex(),
+        "payload": b.payload.hex(),
+        "signature": b.signature.hex(),
+        "claims": _claims_layer(b.claims),
+        "device_key": b.device_key.hex(),
+    }
+    layers["proof"] = {
+        "protected": p.protected.hex(),
+        "payload": p.payload.hex(),
+        "time": p.time,
+        "signature": p.signature.hex(),
+    }
+    return layers
+
+
+def _claims_layer(c: hb1.CertificateClaims) -> dict:
+    return {
         "iss": c.iss,
         "iat": c.iat,
         "exp": c.exp,
@@ -2099,7 +2134,6 @@ def decision_layers(text: str) -> dict:
         "benefits": list(c.benefits),
         "directory": c.directory,
     }
-    return layers
 
 
 def build_all() -> tuple[dict, dict[str, str]]:
@@ -2116,13 +2150,18 @@ def build_all() -> tuple[dict, dict[str, str]]:
             "profile": files.profile.hex(),
             "announced": files.announced,
         }
-        for name, files in _bundles().items()
+        for name, files in {**_bundles(), **_hb2_bundles()}.items()
     }
     entries: list[dict] = []
     files: dict[str, str] = {}
     for name, v in sorted(decisions.items()):
         entries.append({"name": name, "file": f"hb1/{name}.json", **v})
         files[f"hb1/{name}.json"] = _json({**v, "layers": decision_layers(v["input"])})
+    for name, v in sorted(hb2_vectors().items()):
+        name = f"hb2-{name}"
+        assert name not in decisions, name
+        entries.append({"name": name, "file": f"hb2/{name}.json", **v})
+        files[f"hb2/{name}.json"] = _json({**v, "layers": decision_layers(v["input"])})
     for name, v in sorted(_bundle_vectors().items()):
         assert name not in decisions, name
         entries.append({"name": name, "file": f"bundle/{name}.json", **v})
@@ -2151,10 +2190,509 @@ def read_manifest() -> dict:
     return json.loads(MANIFEST.read_text("utf-8"))
 
 
+# --- HB2: the live card on the holder's phone ----------------------------------------
+
+PHONE = key_from_seed("huicui-vectors/phone")
+OLD_PHONE = key_from_seed("huicui-vectors/phone-old")  # superseded by PHONE
+OTHER_PHONE = key_from_seed("huicui-vectors/phone-other")
+BOUND_IAT = T0 - 2 * DAY  # the phone was activated two days before T0
+PROOF_AGE = 5  # a live code is typically a few seconds old when scanned
+SKEW = bundle.DEFAULT_SKEW
+
+
+def make_bound(
+    *,
+    phone: Ed25519PrivateKey = PHONE,
+    key: Ed25519PrivateKey = ISSUER,
+    kid: bytes = KID_ACTIVE,
+    **overrides: Any,
+) -> bytes:
+    """A bound certificate (tagged COSE_Sign1 bytes) for ``phone``, activated at BOUND_IAT."""
+    claims = make_claims(**{"iat": BOUND_IAT, **overrides})
+    return hb2.sign_bound(claims, raw_key(phone), key, kid)
+
+
+def make_live(
+    *,
+    at_time: int = T0 - PROOF_AGE,
+    phone: Ed25519PrivateKey = PHONE,
+    bound_raw: bytes | None = None,
+    **overrides: Any,
+) -> str:
+    """An HB2 text: a bound certificate for ``phone`` and its proof signed at ``at_time``."""
+    if bound_raw is None:
+        bound_raw = make_bound(phone=phone, **overrides)
+    return hb2.encode(bound_raw, at_time, phone)
+
+
+def hb2_text_of(raw: bytes) -> str:
+    """``HB2:`` + Base45 of raw bytes."""
+    return hb2.PREFIX + base45.encode(raw)
+
+
+def raw_proof(
+    *,
+    protected: bytes = hb2.PROOF_PROTECTED,
+    unprotected: Any = None,
+    payload: bytes | None = None,
+    signature: bytes | None = None,
+    bound_raw: bytes | None = None,
+    phone: Ed25519PrivateKey = PHONE,
+) -> bytes:
+    """A proof from parts that may break the rules, signed correctly over what is given."""
+    bound_raw = make_bound() if bound_raw is None else bound_raw
+    payload = hb2.proof_payload(T0 - PROOF_AGE) if payload is None else payload
+    if signature is None:
+        signature = phone.sign(cose.sig_structure(protected, payload, bound_raw))
+    items = [protected, {} if unprotected is None else unprotected, payload, signature]
+    return cbor2.dumps(cbor2.CBORTag(18, items), canonical=True)
+
+
+def bound_from_claims(cwt: dict | bytes, *, key: Ed25519PrivateKey = ISSUER) -> bytes:
+    """A bound certificate whose claims are ``cwt`` as given (off-format on purpose)."""
+    payload = cwt if isinstance(cwt, bytes) else cbor2.dumps(cwt, canonical=True)
+    return cose.sign(payload, key, KID_ACTIVE)
+
+
+def bound_claims_map(**private: Any) -> dict:
+    """The bound certificate's claims map, with private claims replaced (None drops one)."""
+    m = claims_map()
+    m[6] = BOUND_IAT
+    m[-65537][5] = raw_key(PHONE)
+    for label, value in private.items():
+        number = int(label.removeprefix("p"))
+        if value is None:
+            m[-65537].pop(number)
+        else:
+            m[-65537][number] = value
+    return m
+
+
+SUPERSEDED_PHONES = revocations.pack(
+    [hb2.device_key_hash(raw_key(OLD_PHONE)), bytes.fromhex("00000000000000aa")]
+)
+
+
+def hb2_files(**venue: Any) -> BundleFiles:
+    """The HB2 vectors' files: the scenic venue compares ID documents for static cards
+    (``venue`` overrides), and OLD_PHONE is superseded."""
+    return make_files(superseded=SUPERSEDED_PHONES, venue={"static_card": "check_id", **venue})
+
+
+def hb2_bundle(**venue: Any) -> bundle.Bundle:
+    """The device view of :func:`hb2_files`."""
+    files = hb2_files(**venue)
+    return bundle.open_bundle(
+        files.snapshot, files.heartbeat, files.profile, pinned_key=raw_key(BUNDLE_SIGNER)
+    )
+
+
+BUS_VENUE = {
+    "id": 301,
+    "kind": "bus",
+    "name_zh": "3路公交",
+    "name_en": "Bus line 3",
+    "benefits": (3,),
+}
+# An unattended bus validator: only a live phone card passes (docs/hb2.md). A refuse
+# venue lists its benefits as live_benefits, so a verifier from before HB2 honors none.
+LIVE_ONLY_BUS = {
+    **BUS_VENUE,
+    "benefits": (),
+    "live_benefits": (3,),
+    "fail_mode": "closed",
+    "static_card": "refuse",
+}
+
+
+def _hb2_bundles() -> dict[str, BundleFiles]:
+    """The file sets the HB2 vectors name."""
+    return {
+        "hb2": hb2_files(),
+        "hb2-bus": hb2_files(**LIVE_ONLY_BUS),
+        "hb2-accept": hb2_files(static_card="accept"),
+        "hb2-closed": hb2_files(fail_mode="closed"),
+    }
+
+
+def _hb2_malformed_vectors() -> dict[str, dict]:
+    bound = make_bound()
+    proof = raw_proof(bound_raw=bound)
+    good = hb2.join(bound, proof)
+    raw_good = base45.decode(good[4:])
+    # The name's head written long (0x78 0x09) instead of the shortest (0x69).
+    claims_bytes = cbor2.dumps(bound_claims_map(), canonical=True)
+    name_at = claims_bytes.index("李晓明".encode()) - 1
+    long_name = claims_bytes[:name_at] + b"\x78\x09" + claims_bytes[name_at + 1 :]
+    hb1_inside = bound_from_claims(claims_map())
+    v: dict[str, tuple[str, str]] = {
+        "prefix-only": ("prefix and nothing else", "HB2:"),
+        "prefix-lowercase": ("lower-case prefix", "hb2:" + good[4:]),
+        "base45-bad-char": (
+            "Base45 with a character outside the alphabet",
+            good[:30] + "#" + good[31:],
+        ),
+        "too-long": ("1,025 characters: over the length cap", "HB2:" + "0" * 1021),
+        "not-array": ("a map instead of the two-item array", hb2_text_of(cbor2.dumps({1: bound}))),
+        "array-3": (
+            "three items: bound certificate, proof and an extra",
+            hb2_text_of(b"\x83" + bound + proof + b"\x00"),
+        ),
+        "array-one-item": (
+            "an array holding only the bound certificate",
+            hb2_text_of(b"\x81" + bound),
+        ),
+        "indefinite-array": (
+            "indefinite-length outer array",
+            hb2_text_of(b"\x9f" + bound + proof + b"\xff"),
+        ),
+        "trailing-byte": ("one byte after the proof", hb2_text_of(raw_good + b"\x00")),
+        "cut-at-payload-length": (
+            "cut right after the bound certificate's payload head",
+            hb2_text_of(raw_good[:15]),
+        ),
+        "cut-in-proof": ("cut in the middle of the proof", hb2_text_of(raw_good[:-40])),
+        "proof-missing-item": (
+            "proof of three items",
+            hb2_text_of(
+                b"\x82" + bound + cbor2.dumps(cbor2.CBORTag(18, list(cbor2.loads(proof).value)[:3]))
+            ),
+        ),
+        "proof-untagged": ("proof without tag 18", hb2_text_of(b"\x82" + bound + proof[1:])),
+        "proof-with-kid": (
+            "proof's protected header names a kid",
+            hb2_text_of(b"\x82" + bound + raw_proof(protected=cose.protected_header(KID_ACTIVE))),
+        ),
+        "proof-alg-es256": (
+            "proof's algorithm is ES256",
+            hb2_text_of(b"\x82" + bound + raw_proof(protected=cbor2.dumps({1: -7}))),
+        ),
+        "proof-unprotected": (
+            "proof's unprotected header is not empty",
+            hb2_text_of(b"\x82" + bound + raw_proof(unprotected={4: b"x"})),
+        ),
+        "proof-time-text": (
+            "proof's time as text",
+            hb2_text_of(b"\x82" + bound + raw_proof(payload=cbor2.dumps(str(T0)))),
+        ),
+        "proof-time-negative": (
+            "proof's time before 1970",
+            hb2_text_of(b"\x82" + bound + raw_proof(payload=cbor2.dumps(-1))),
+        ),
+        "proof-time-long-head": (
+            "proof's time with an 8-byte head (not the shortest encoding)",
+            hb2_text_of(
+                b"\x82" + bound + raw_proof(payload=b"\x1b" + (T0 - PROOF_AGE).to_bytes(8, "big"))
+            ),
+        ),
+        "proof-time-float": (
+            "proof's time as a float",
+            hb2_text_of(b"\x82" + bound + raw_proof(payload=cbor2.dumps(float(T0)))),
+        ),
+        "proof-signature-63": (
+            "proof's signature of 63 bytes",
+            hb2_text_of(b"\x82" + bound + raw_proof(signature=bytes(63))),
+        ),
+        "bound-without-device-key": (
+            "an HB1 certificate where the bound certificate belongs",
+            hb2_text_of(b"\x82" + hb1_inside + raw_proof(bound_raw=hb1_inside)),
+        ),
+        "device-key-31": (
+            "device key of 31 bytes",
+            hb2_text_of(
+                b"\x82"
+                + (b31 := bound_from_claims(bound_claims_map(p5=raw_key(PHONE)[:31])))
+                + raw_proof(bound_raw=b31)
+            ),
+        ),
+        "device-key-text": (
+            "device key as text",
+            hb2_text_of(
+                b"\x82"
+                + (bt := bound_from_claims(bound_claims_map(p5=raw_key(PHONE).hex())))
+                + raw_proof(bound_raw=bt)
+            ),
+        ),
+        "bound-extra-claim": (
+            "bound certificate with an unknown private claim 6",
+            hb2_text_of(
+                b"\x82"
+                + (bx := bound_from_claims(bound_claims_map(p6=b"x")))
+                + raw_proof(bound_raw=bx)
+            ),
+        ),
+        "bound-long-head": (
+            "bound certificate whose name has a longer head than needed",
+            hb2_text_of(b"\x82" + (bl := bound_from_claims(long_name)) + raw_proof(bound_raw=bl)),
+        ),
+        "bound-no-tag": (
+            "bound certificate without tag 18",
+            hb2_text_of(b"\x82" + bound[1:] + raw_proof(bound_raw=bound[1:])),
+        ),
+    }
+    return {
+        name: _decision(desc, text, expected=BAD, bundle_name="hb2", input_kind=_kind_of(text))
+        for name, (desc, text) in v.items()
+    }
+
+
+def _kind_of(text: str) -> str:
+    """What an unreadable HB2-looking text is taken for (``input_kind``)."""
+    from huicui_verifier.decide import decide
+
+    d = decide(text, bundle=hb2_bundle(), benefit=None, now=at(T0), history_lookup=lambda *a: [])
+    assert d.reason == "malformed" and d.input_kind is not None, (text, d.reason)
+    return d.input_kind
+
+
+def _hb2_decision_vectors() -> dict[str, dict]:
+    bound = make_bound()
+    good = hb2.encode(bound, T0 - PROOF_AGE, PHONE)
+    window = hb2.PROOF_WINDOW
+    other_bound = make_bound(cti=bytes.fromhex("0123456789abcd00"))
+    moved = hb2.join(bound, raw_proof(bound_raw=other_bound))
+    retimed = hb2.join(
+        bound,
+        raw_proof(
+            bound_raw=bound,
+            payload=hb2.proof_payload(T0 - PROOF_AGE + 1),
+            signature=PHONE.sign(
+                cose.sig_structure(hb2.PROOF_PROTECTED, hb2.proof_payload(T0 - PROOF_AGE), bound)
+            ),
+        ),
+    )
+    bus, accepting, closed = "hb2-bus", "hb2-accept", "hb2-closed"
+    stale_at = T0 + 7 * DAY
+    v: dict[str, tuple] = {
+        # refusals, in decision order
+        "stale-closed": (
+            "bundle expired at a fail-closed venue: a live code is refused too",
+            hb2.encode(bound, stale_at - PROOF_AGE, PHONE),
+            (False, "stale_bundle"),
+            {"now": stale_at, "bundle": closed},
+        ),
+        "unknown-kid": (
+            "bound certificate under a kid the bundle lacks",
+            make_live(key=STRANGER, kid=KID_UNKNOWN),
+            (False, "unknown_key"),
+            {},
+        ),
+        "compromised-key": (
+            "bound certificate signed by a compromised key",
+            make_live(key=COMPROMISED, kid=KID_COMPROMISED),
+            (False, "key_compromised"),
+            {},
+        ),
+        "issuer-stranger": (
+            "bound certificate signed by a stranger under the active kid",
+            make_live(key=STRANGER),
+            (False, "bad_signature"),
+            {},
+        ),
+        "bound-phone-swapped": (
+            "the device key in a signed bound certificate replaced by another phone's",
+            hb2.encode(
+                bound.replace(raw_key(PHONE), raw_key(OTHER_PHONE)), T0 - PROOF_AGE, OTHER_PHONE
+            ),
+            (False, "bad_signature"),
+            {},
+        ),
+        "shown-as-hb1": (
+            "the bound certificate re-encoded as an HB1 static card",
+            text_of(bound),
+            (False, "bound_as_static"),
+            {},
+        ),
+        "shown-without-proof": (
+            "an HB2 text holding only the bound certificate, no proof",
+            hb2_text_of(bound),
+            (False, "bound_as_static"),
+            {},
+        ),
+        "static-at-refusing-venue": (
+            "a static HB1 card on a bus that takes only live phone cards",
+            make_cert(),
+            (False, "static_refused"),
+            {"bundle": bus},
+        ),
+        "proof-other-phone": (
+            "proof signed by another phone than the one bound",
+            hb2.join(bound, raw_proof(bound_raw=bound, phone=OTHER_PHONE)),
+            (False, "device_signature_invalid"),
+            {},
+        ),
+        "proof-moved": (
+            "a proof made for another certificate of the same phone, moved onto this one",
+            moved,
+            (False, "device_signature_invalid"),
+            {},
+        ),
+        "proof-retimed": (
+            "proof's time changed after signing",
+            retimed,
+            (False, "device_signature_invalid"),
+            {},
+        ),
+        "proof-signature-zero": (
+            "all-zero proof signature",
+            hb2.join(bound, raw_proof(bound_raw=bound, signature=bytes(64))),
+            (False, "device_signature_invalid"),
+            {},
+        ),
+        "too-old": (
+            "proof exactly window + skew old: a recording",
+            hb2.encode(bound, T0 - window - SKEW, PHONE),
+            (False, "proof_too_old", ""),
+            {},
+        ),
+        "too-old-hour": (
+            "proof an hour old: a screenshot",
+            hb2.encode(bound, T0 - 3600, PHONE),
+            (False, "proof_too_old", ""),
+            {},
+        ),
+        "too-old-phone-behind": (
+            "proof dated before the phone was bound: the phone's clock is behind",
+            hb2.encode(bound, BOUND_IAT - SKEW - 60, PHONE),
+            (False, "proof_too_old", "phone"),
+            {},
+        ),
+        "future-phone-ahead": (
+            "proof skew + 1 s ahead of the gate: the phone's clock is ahead",
+            hb2.encode(bound, T0 + SKEW + 1, PHONE),
+            (False, "proof_in_future", "phone"),
+            {},
+        ),
+        "future-gate-behind": (
+            "gate clock an hour before its own bundle's issue time: the gate is behind",
+            hb2.encode(bound, T0 - DAY, PHONE),
+            (False, "proof_in_future", "gate"),
+            {"now": T0 - DAY - 3600, "warnings": ("clock_behind",)},
+        ),
+        "replayed": (
+            "the same live code shown a second time at this device",
+            good,
+            (False, "replayed"),
+            {"earlier": [good]},
+        ),
+        "replayed-after-refusal": (
+            "a live code refused once (benefit not held) and shown again: still a replay",
+            make_live(benefits=(2,)),
+            (False, "replayed"),
+            {"earlier": [make_live(benefits=(2,))]},
+        ),
+        "not-yet-valid": (
+            "bound certificate dated an hour ahead, fresh proof",
+            make_live(iat=T0 + 3600),
+            (False, "not_yet_valid"),
+            {},
+        ),
+        "expired": (
+            "bound certificate expired a day ago, fresh proof",
+            make_live(exp=T0 - DAY, iat=T0 - 30 * DAY),
+            (False, "expired"),
+            {},
+        ),
+        "revoked": (
+            "certificate id in the revoked list: the phone card falls with the paper one",
+            make_live(cti=REVOKED_CTI),
+            (False, "revoked"),
+            {},
+        ),
+        "superseded-phone": (
+            "the card moved to a newer phone: the old phone's live code",
+            make_live(phone=OLD_PHONE),
+            (False, "phone_superseded"),
+            {},
+        ),
+        "benefit-not-held": (
+            "holder lacks the scenic benefit",
+            make_live(benefits=(2, 3)),
+            (False, "benefit_not_held"),
+            {},
+        ),
+        "outside-hours": (
+            "scenic spot at 19:00 Shanghai",
+            hb2.encode(bound, T0 + 9 * 3600 - PROOF_AGE, PHONE),
+            (False, "outside_hours"),
+            {"now": T0 + 9 * 3600},
+        ),
+        # accepted
+        "ok-live": ("a live code five seconds old", good, (True, "ok"), {}),
+        "ok-live-edge-old": (
+            "proof window + skew - 1 s old: the last second it passes",
+            hb2.encode(bound, T0 - window - SKEW + 1, PHONE),
+            (True, "ok"),
+            {},
+        ),
+        "ok-live-edge-future": (
+            "proof exactly skew ahead of the gate",
+            hb2.encode(bound, T0 + SKEW, PHONE),
+            (True, "ok"),
+            {},
+        ),
+        "ok-live-on-bus": (
+            "a live code on a bus that refuses static cards",
+            good,
+            (True, "ok"),
+            {"bundle": bus},
+        ),
+        "ok-live-another-proof": (
+            "a new live code after an earlier one was used here",
+            good,
+            (True, "ok"),
+            {"earlier": [hb2.encode(bound, T0 - PROOF_AGE - 10, PHONE)]},
+        ),
+        "ok-static-check-id": (
+            "a static card where the venue compares ID documents: accepted with the prompt",
+            make_cert(),
+            (True, "ok"),
+            {},
+        ),
+        "ok-static-accept": (
+            "a static card where the venue accepts static cards",
+            make_cert(),
+            (True, "ok"),
+            {"bundle": accepting},
+        ),
+        "ok-live-directory-3": (
+            "bound certificate from directory 3",
+            make_live(directory=3),
+            (True, "ok"),
+            {},
+        ),
+    }
+    out = {}
+    for name, (desc, text, expected, opts) in v.items():
+        vector = _decision(
+            desc,
+            text,
+            expected=expected[:2],
+            now=opts.get("now", T0),
+            benefit=opts.get("benefit"),
+            bundle_name=opts.get("bundle", "hb2"),
+            warnings=opts.get("warnings", ()),
+        )
+        if opts.get("earlier"):
+            vector["earlier"] = opts["earlier"]
+        if len(expected) > 2:
+            vector["expected"]["clock"] = expected[2]
+        out[name] = vector
+    return out
+
+
+def hb2_vectors() -> dict[str, dict]:
+    """Every HB2 decision vector by name (file ``hb2/<name>.json``)."""
+    return {
+        **{f"malformed-{k}": v for k, v in _hb2_malformed_vectors().items()},
+        **_hb2_decision_vectors(),
+    }
+
+
 def main(argv: list[str]) -> int:
     """Write the manifest and the vector files (replacing stale ones)."""
     files = build_vectors()
-    for folder in ("hb1", "bundle"):
+    for folder in ("hb1", "hb2", "bundle"):
         (VECTOR_ROOT / folder).mkdir(parents=True, exist_ok=True)
         for old in (VECTOR_ROOT / folder).glob("*.json"):
             if f"{folder}/{old.name}" not in files:

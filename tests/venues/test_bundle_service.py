@@ -74,7 +74,7 @@ async def test_device_catches_up_snapshot_then_delta_then_heartbeat_only(client,
     held: Held = first.held
     profile = B.open_file(first.profile, "profile", pinned_key=pinned).payload
     assert profile.id == v["id"] and profile.kind == "ferry" and profile.benefits == (FERRY,)
-    assert profile.static_card == "accept" and profile.fail_mode == "open"
+    assert profile.static_card == "check_id" and profile.fail_mode == "open"
     assert B.fingerprint(held.snapshot.bundle_key) == e["fingerprint"]
     assert bytes.fromhex(gone["cti"]) not in held.revoked
     snap = held.snapshot

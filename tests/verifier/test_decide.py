@@ -20,6 +20,14 @@ ALL_CODES = {
     "limit_reached",
     "stale_bundle",
     "no_bundle",
+    # HB2 and the static-card policy (docs/hb2.md)
+    "bound_as_static",
+    "static_refused",
+    "device_signature_invalid",
+    "proof_too_old",
+    "proof_in_future",
+    "replayed",
+    "phone_superseded",
 }
 
 

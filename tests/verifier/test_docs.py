@@ -45,3 +45,21 @@ def test_verifier_doc_lists_every_reason():
     for code, (zh, _en) in REASONS.items():
         assert f"`{code}`" in text
         assert zh in text, code
+
+
+def test_hb2_worked_example_is_current(gen):
+    from huicui_verifier import hb2
+
+    text = (DOCS / "hb2.md").read_text("utf-8")
+    bound = gen.make_bound()
+    live = hb2.encode(bound, gen.T0 - gen.PROOF_AGE, gen.PHONE)
+    assert live in text
+    assert f"QR text ({len(live)} characters)" in text
+    raw = base45.decode(live[len(hb2.PREFIX) :])
+    assert f"Bytes ({len(raw)}), annotated" in text
+    assert gen.raw_key(gen.PHONE).hex() in text
+    bound_sig, proof_sig = raw[1 + len(bound) - 64 : 1 + len(bound)].hex(), raw[-64:].hex()
+    for signature in (bound_sig, proof_sig):
+        assert signature[:64] in text and signature[64:] in text
+    assert hb2.proof_id(hb2.decode(live)).hex() in text
+    assert hb2.device_key_hash(gen.raw_key(gen.PHONE)).hex() in text

@@ -168,6 +168,15 @@ class VenueProfile(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", 
     benefits: tuple[int, ...]
     fail_mode: Literal["open", "closed"]
     static_card: StaticCard = "accept"
+    # Only at a "refuse" venue, and then ``benefits`` is empty: the codes a live phone
+    # card (HB2) is honored for. A verifier from before HB2 reads only ``benefits`` and so
+    # honors nothing for a static card there, instead of ignoring the policy (docs/bundle.md).
+    live_benefits: tuple[int, ...] | None = None
+
+    @property
+    def honored(self) -> tuple[int, ...]:
+        """The benefit codes honored here (for a static card only when it is not refused)."""
+        return self.benefits if self.live_benefits is None else self.live_benefits
 
 
 Payload = Snapshot | Delta | Heartbeat | VenueProfile
@@ -286,6 +295,12 @@ def profile_problems(v: VenueProfile) -> list[str]:
         found.append("venue, partner_id and rev must be >= 0")
     if list(v.benefits) != sorted(set(v.benefits)):
         found.append("benefits must be sorted ascending without repeats")
+    if v.live_benefits is not None and list(v.live_benefits) != sorted(set(v.live_benefits)):
+        found.append("live_benefits must be sorted ascending without repeats")
+    if v.static_card == "refuse" and (v.benefits or v.live_benefits is None):
+        found.append("a refuse venue lists its benefits as live_benefits, with benefits empty")
+    if v.static_card != "refuse" and v.live_benefits is not None:
+        found.append("live_benefits belongs to a refuse venue only")
     return found
 
 
@@ -328,7 +343,10 @@ def problems(payload: Payload) -> list[str]:
 
 def to_map(payload: Payload) -> dict:
     """The payload as plain CBOR-ready values (text keys, bytes kept as bytes)."""
-    return msgspec.to_builtins(payload, builtin_types=(bytes,))
+    obj = msgspec.to_builtins(payload, builtin_types=(bytes,))
+    if isinstance(payload, VenueProfile) and payload.live_benefits is None:
+        del obj["live_benefits"]  # absent unless the venue refuses static cards
+    return obj
 
 
 def encode(payload: Payload | Mapping) -> bytes:
@@ -499,6 +517,8 @@ class Bundle:
     keys: dict[bytes, KeyEntry]
     revoked: RevocationSet
     benefits: dict[int, BenefitInfo]
+    # 8-byte hashes of superseded phone keys (HB2): their live codes are refused.
+    superseded: RevocationSet = field(default_factory=RevocationSet)
     # Ready-made key objects by their 32 raw bytes, so a scan does not rebuild one; a key
     # missing here (one the library will not load) is verified from its bytes as before.
     public_keys: dict[bytes, Ed25519PublicKey] = field(
@@ -588,6 +608,7 @@ def assemble(
         keys={k.kid: k for k in snapshot.keys},
         revoked=revoked,
         benefits={b.code: b for b in snapshot.benefits},
+        superseded=RevocationSet(snapshot.superseded, check_sorted=False),
         public_keys=_public_keys(snapshot.keys),
         latest_version=latest_version,
     )
@@ -645,4 +666,3 @@ def _public_keys(keys: tuple[KeyEntry, ...]) -> dict[bytes, Ed25519PublicKey]:
         with contextlib.suppress(Exception):
             out[key.pub] = Ed25519PublicKey.from_public_bytes(key.pub)
     return out
-

@@ -63,9 +63,13 @@ def _bstr_head(length: int) -> bytes:
 _SIG1_START = b"\x84\x6aSignature1"
 
 
-def sig_structure(protected: bytes, payload: bytes) -> bytes:
-    """The bytes that are signed: ``["Signature1", protected, b"", payload]``."""
-    if type(protected) is bytes and type(payload) is bytes:
+def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
+    """The bytes that are signed: ``["Signature1", protected, external_aad, payload]``.
+
+    HB1 and bundles leave ``external_aad`` empty; an HB2 proof binds the bound
+    certificate through it (``docs/hb2.md``).
+    """
+    if type(protected) is bytes and type(payload) is bytes and type(external_aad) is bytes:
         # Joined by hand: the same bytes the deterministic encoder writes, in a tenth of
         # its time (this runs on every scan).
         return b"".join(
@@ -73,12 +77,13 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
                 _SIG1_START,
                 _bstr_head(len(protected)),
                 protected,
-                b"\x40",
+                _bstr_head(len(external_aad)),
+                external_aad,
                 _bstr_head(len(payload)),
                 payload,
             )
         )
-    return cbor_check.dumps(["Signature1", protected, b"", payload])
+    return cbor_check.dumps(["Signature1", protected, external_aad, payload])
 
 
 def sign(payload: bytes, private_key: Ed25519PrivateKey, kid: bytes) -> bytes:

@@ -13,16 +13,31 @@ from datetime import datetime
 import msgspec
 from cryptography.exceptions import InvalidSignature
 
-from . import cose, hb1
+from . import cose, hb1, hb2
 from .bundle import Bundle, KeyEntry
 from .clock import last_valid_day, local_text, require_aware
 from .policy import BenefitInfo, evaluate
-from .reasons import INPUTS, REASONS, STAFF_CHECK, WARNINGS
+from .reasons import CHECK_ID, CLOCKS, INPUTS, LIVE_CARD, REASONS, STAFF_CHECK, WARNINGS
 
-__all__ = ["REASONS", "Decision", "HistoryLookup", "Notice", "decide", "select_benefit"]
+__all__ = [
+    "REASONS",
+    "Decision",
+    "HistoryLookup",
+    "Notice",
+    "ProofLookup",
+    "decide",
+    "select_benefit",
+]
 
 HistoryLookup = Callable[[str, int], Sequence[tuple[int, int]]]
 """``(cti hex, benefit code) -> [(epoch seconds, venue id), ...]`` of earlier accepted uses."""
+
+ProofLookup = Callable[[bytes], bool]
+"""``proof id -> True`` when this device has already seen that HB2 proof (``hb2.proof_id``)."""
+
+
+def _never_seen(proof: bytes) -> bool:
+    return False
 
 
 class Notice(msgspec.Struct, frozen=True):
@@ -70,6 +85,11 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     cert_exp: int | None = None
     venue_id: int | None = None
     bundle_version: int | None = None
+    card: str = ""  # "static" (HB1) or "phone" (HB2), once the code was read
+    id_check: bool = False  # the staff were told to compare the ID document (check_id)
+    proof_at: int | None = None  # HB2: the time the phone signed, epoch seconds
+    proof_id: str | None = None  # HB2: set once the proof passed; the log remembers it
+    clock: str = ""  # "phone" or "gate": the clock that looks wrong (proof time refusals)
 
     @property
     def staff_check(self) -> str:
@@ -143,12 +163,16 @@ def decide(
     benefit: int | None,
     now: datetime,
     history_lookup: HistoryLookup,
+    proof_seen: ProofLookup = _never_seen,
 ) -> Decision:
     """Decide one scan offline.
 
-    Order: decode → stale bundle (fail-closed venues) → known key → signature → validity
-    window (± the bundle's skew) → revoked → benefit held → honored here → opening hours
-    → limits → accept. Never raises for any ``text``; ``now`` must be aware.
+    Order: decode → stale bundle (fail-closed venues) → known key → signature → (HB2:
+    phone signature → proof time window (± skew) → not replayed here; HB1: the venue's
+    static-card policy) → validity window (± the bundle's skew) → revoked → (HB2:
+    superseded phone) → benefit held → honored here → opening hours → limits → accept.
+    Never raises for any ``text``; ``now`` must be aware. ``proof_seen`` answers whether
+    this device has seen an HB2 proof before (``DecisionLog.proof_seen``).
     """
     now_ts = require_aware(now)
     base: dict = {"at": now_ts}
@@ -172,10 +196,24 @@ def decide(
     base["venue_id"] = bundle.venue.id
     base["bundle_version"] = bundle.version
 
+    # The code read: an HB1 static card, an HB2 phone card, or a bound certificate
+    # shown without its proof (refused once its issuer signature proves it genuine).
+    decoded: hb1.Decoded | hb2.BoundCertificate
+    live: hb2.Decoded | None = None
+    shown_as_static = False
     try:
-        decoded = hb1.decode(text)
-    except hb1.HB1Error as exc:
-        return refuse(exc.reason, *_unreadable_detail(exc), input_kind=exc.kind)
+        if type(text) is str and text.startswith(hb2.PREFIX):
+            live = hb2.decode(text)
+            decoded = live.bound
+            base["card"] = "phone"
+        else:
+            decoded = hb1.decode(text)
+            base["card"] = "static"
+    except hb1.HB1Error as exc:  # HB2Error is one too
+        bound = hb2.bound_shown_as_static(text)
+        if bound is None:
+            return refuse(exc.reason, *_unreadable_detail(exc), input_kind=exc.kind)
+        decoded, shown_as_static = bound, True
     claims = decoded.claims
     base["cti"] = cti_hex = claims.cti.hex()
     base["kid"] = decoded.kid.hex()
@@ -218,6 +256,30 @@ def decide(
             "unknown_key", "", "the key was not in service when this certificate was issued"
         )
 
+    if shown_as_static:
+        return refuse("bound_as_static")
+    staff_check = STAFF_CHECK
+    if live is not None:
+        proof = hb2.proof_id(live)
+        problem = _live_problem(live, proof, now_ts, skew, bundle.checked_at, proof_seen)
+        base["proof_at"] = live.proof.time
+        if problem is not None:
+            reason, clock = problem
+            if not clock:
+                return refuse(reason)
+            zh, en = CLOCKS[clock]
+            who = clock.partition("_")[0]
+            return refuse(reason, zh, en, clock="" if who == "unknown" else who)
+        base["proof_id"] = proof.hex()
+        staff_check = LIVE_CARD
+    else:
+        static_card = bundle.venue.static_card
+        if static_card == "refuse":
+            return refuse("static_refused")
+        if static_card == "check_id":
+            base["id_check"] = True
+            staff_check = CHECK_ID
+
     if now_ts < claims.iat - skew:
         when = local_text(claims.iat, bundle.tz)
         return refuse("not_yet_valid", f"生效时间 {when}", f"valid from {when}")
@@ -226,8 +288,14 @@ def decide(
         return refuse("expired", f"有效期至 {day}", f"valid until {day}")
     if claims.cti in bundle.revoked:
         return refuse("revoked")
+    if (
+        live is not None
+        and len(bundle.superseded)  # most days none: no hash to compute
+        and hb2.device_key_hash(live.bound.device_key) in bundle.superseded
+    ):
+        return refuse("phone_superseded")
 
-    code, problem = _fast_select_benefit(benefit, claims.benefits, bundle.venue.benefits)
+    code, problem = _fast_select_benefit(benefit, claims.benefits, bundle.venue.honored)
     info: BenefitInfo | None = bundle.benefits.get(code) if code is not None else None
     if code is not None:
         base["benefit"] = code
@@ -261,8 +329,37 @@ def decide(
         message_zh=f"通过：{info.name_zh}，{outcome.effect_zh}",
         message_en=f"Accepted: {info.name_en}, {outcome.effect_en}",
         companions=outcome.companions,
-        staff_check_zh=STAFF_CHECK[0],
-        staff_check_en=STAFF_CHECK[1],
+        staff_check_zh=staff_check[0],
+        staff_check_en=staff_check[1],
         warnings=tuple(warnings),
         **base,
     )
+
+
+def _live_problem(
+    live: hb2.Decoded,
+    proof: bytes,
+    now_ts: int,
+    skew: int,
+    bundle_iat: int,
+    proof_seen: ProofLookup,
+) -> tuple[str, str] | None:
+    """Why an HB2 proof does not pass here, as ``(reason, clock text key)``, or None.
+
+    The phone's signature, then its time: fresh when ``t - skew <= now < t + window +
+    skew``. Outside it, the clock that looks wrong (``docs/hb2.md``): a proof from the
+    future is the gate's fault when the gate's clock is behind its own bundle's issue
+    time, else the phone's; a proof too old is the phone's fault when it is dated before
+    its certificate was bound, else most likely a recording. Then the replay check.
+    """
+    if not hb2.verify_device(live):
+        return "device_signature_invalid", ""
+    t = live.proof.time
+    if t > now_ts + skew:
+        return "proof_in_future", ("gate_behind" if now_ts < bundle_iat - skew else "phone_ahead")
+    if now_ts >= t + hb2.PROOF_WINDOW + skew:
+        behind = t < live.bound.claims.iat - skew
+        return "proof_too_old", ("phone_behind" if behind else "unknown")
+    if proof_seen(proof):
+        return "replayed", ""
+    return None

@@ -15,9 +15,17 @@ def check_and_record(
     """Decide ``text`` against the device's own history and commit the decision.
 
     Returns only after the decision is durable, so whatever the caller shows next is
-    already on disk: the design's "record, then show".
+    already on disk: the design's "record, then show". An HB2 proof that passed is
+    remembered in the same write, so showing it here again is refused as ``replayed``.
     """
-    decision = decide(text, bundle=bundle, benefit=benefit, now=now, history_lookup=log.history)
+    decision = decide(
+        text,
+        bundle=bundle,
+        benefit=benefit,
+        now=now,
+        history_lookup=log.history,
+        proof_seen=log.proof_seen,
+    )
     log.record(decision)
     return decision
 

@@ -34,22 +34,37 @@ CREATE TABLE IF NOT EXISTS decisions (
     bundle_version INTEGER NOT NULL DEFAULT 0,
     uploaded INTEGER NOT NULL DEFAULT 0 CHECK (uploaded IN (0, 1)),
     quarantined_at INTEGER,
-    quarantine_reason TEXT
+    quarantine_reason TEXT,
+    card TEXT NOT NULL DEFAULT '',
+    id_check INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS decisions_history ON decisions (cti, benefit, decision);
 CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (uploaded, at);
+CREATE TABLE IF NOT EXISTS proofs (
+    id BLOB PRIMARY KEY,
+    proof_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS proofs_age ON proofs (proof_at);
 """
 
 # Spelled out in each statement (no string building) so every query is a plain literal.
 _INSERT = (
     "INSERT INTO decisions (uuid, cti, benefit, venue, at, decision, reason, companions, "
-    "bundle_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "bundle_version, card, id_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-# Logs written before quarantine existed gain its two columns when opened.
+# Logs written before quarantine (and HB2) existed gain their columns when opened.
 _ADDED_COLUMNS = (
     ("quarantined_at", "ALTER TABLE decisions ADD COLUMN quarantined_at INTEGER"),
     ("quarantine_reason", "ALTER TABLE decisions ADD COLUMN quarantine_reason TEXT"),
+    ("card", "ALTER TABLE decisions ADD COLUMN card TEXT NOT NULL DEFAULT ''"),
+    ("id_check", "ALTER TABLE decisions ADD COLUMN id_check INTEGER NOT NULL DEFAULT 0"),
 )
+# An HB2 proof is remembered from the decision that first passed it, for at least its
+# freshness window and both skews; a day is kept, far beyond any bundle's skew.
+_REMEMBER_PROOF = "INSERT OR IGNORE INTO proofs (id, proof_at) VALUES (?, ?)"
+_PROOF_SEEN = "SELECT 1 FROM proofs WHERE id = ?"
+_FORGET_PROOFS = "DELETE FROM proofs WHERE proof_at < ?"
+PROOF_MEMORY_SECONDS = 86400
 _PENDING = (
     "SELECT uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version "
     "FROM decisions WHERE uploaded = 0 AND cti IS NOT NULL AND quarantine_reason IS NULL "
@@ -70,12 +85,12 @@ _QUARANTINE_PENDING = (
 _QUARANTINED_COUNT = "SELECT count(*) FROM decisions WHERE quarantine_reason IS NOT NULL"
 _RECENT = (
     "SELECT uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version, "
-    "uploaded, quarantined_at, quarantine_reason "
+    "uploaded, quarantined_at, quarantine_reason, card, id_check "
     "FROM decisions ORDER BY at DESC, rowid DESC LIMIT ?"
 )
 _RECENT_QUARANTINED = (
     "SELECT uuid, cti, benefit, venue, at, decision, reason, companions, bundle_version, "
-    "uploaded, quarantined_at, quarantine_reason "
+    "uploaded, quarantined_at, quarantine_reason, card, id_check "
     "FROM decisions WHERE quarantine_reason IS NOT NULL "
     "ORDER BY at DESC, rowid DESC LIMIT ?"
 )
@@ -132,7 +147,16 @@ class DecisionLog:
         )
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._db.execute(_INSERT, row)
+            # card and id_check stay on the device: the log shows whether the staff were
+            # told to compare the ID document (a static card at a check_id venue).
+            self._db.execute(_INSERT, (*row, decision.card, int(decision.id_check)))
+            if decision.proof_id is not None and decision.proof_at is not None:
+                # In the same transaction: a replay is refused from the moment the
+                # first answer is shown, power cut or not.
+                self._db.execute(
+                    _REMEMBER_PROOF, (bytes.fromhex(decision.proof_id), decision.proof_at)
+                )
+                self._db.execute(_FORGET_PROOFS, (decision.at - PROOF_MEMORY_SECONDS,))
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -145,6 +169,10 @@ class DecisionLog:
         """(epoch seconds, venue id) of accepted uses of ``cti`` and ``benefit``, for the policy."""
         rows = self._db.execute(_HISTORY, (cti, benefit))
         return [(at, venue) for at, venue in rows]
+
+    def proof_seen(self, proof_id: bytes) -> bool:
+        """True when an HB2 proof with this id was passed here before (the replay check)."""
+        return self._db.execute(_PROOF_SEEN, (proof_id,)).fetchone() is not None
 
     def pending(self, limit: int, *, except_venue: int | None = None) -> list[RedemptionRecord]:
         """Up to ``limit`` records not yet acknowledged by the server, oldest first.

@@ -31,6 +31,16 @@ def age_text(seconds: int) -> tuple[str, str]:
     return f"{d} 天前", f"{d} days ago"
 
 
+def card_text(d: Decision) -> str:
+    """What was shown: a live phone card with its age, or a static card; "" if unreadable."""
+    if d.card == "phone" and d.proof_at is not None:
+        age = d.at - d.proof_at
+        return f"手机动态证件，{age} 秒前生成 / Live phone card, made {age} s ago"
+    if d.card == "static":
+        return "静态证件（纸质或图片） / Static card (paper or image)"
+    return ""
+
+
 def decision_lines(d: Decision, tz: str = "Asia/Shanghai") -> list[str]:
     """A decision as a few lines for staff to read."""
     lines: list[str] = []
@@ -42,6 +52,7 @@ def decision_lines(d: Decision, tz: str = "Asia/Shanghai") -> list[str]:
             lines.append(f"  {pair(d.detail_zh, d.detail_en)}")
     if d.name is not None:
         lines.append(f"  持证人 Holder: {d.name}    证件后四位 ID last four: {d.id_last4}")
+        lines.append(f"  {card_text(d)}")
     if d.benefit_name_zh:
         lines.append(f"  权益 Benefit: {pair(d.benefit_name_zh, d.benefit_name_en or '')}")
     if d.accepted:
@@ -65,6 +76,7 @@ def decision_line(d: Decision) -> str:
             pair(d.benefit_name_zh or "", d.benefit_name_en or ""),
             pair(d.effect_zh, d.effect_en),
             d.staff_check,
+            card_text(d),
         ]
     else:
         parts = ["拒绝 REFUSE", pair(d.message_zh, d.message_en)]

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,10 +70,15 @@ def publish_dir(ctx: Context) -> Path:
 
 
 class BundleService:
-    """Keeps the service's published folder current (kept in ``ctx.bundle_service``)."""
+    """Keeps the service's published folder current (kept in ``ctx.bundle_service``).
 
-    def __init__(self, ctx: Context) -> None:
+    ``clock`` (monotonic seconds) may be replaced by tests to hold or pass the check
+    interval without waiting.
+    """
+
+    def __init__(self, ctx: Context, clock: Callable[[], float] = time.monotonic) -> None:
         self.ctx = ctx
+        self.clock = clock
         self.publisher = Publisher(publish_dir(ctx))
         self._lock = asyncio.Lock()
         self._content: GlobalContent | None = None
@@ -83,6 +89,8 @@ class BundleService:
         self._slot = -1
         self._heartbeat: Heartbeat | None = None
         self._heartbeat_mtime = 0
+        # A string, not a Path: the poll stats it on every request.
+        self._heartbeat_path = str(self.publisher.directory / HEARTBEAT)
         self._venues_since: dt.datetime | None = None
         self.last_published: Published | None = None
         self.delivered: dict[int, int] = {}  # device id → version last recorded
@@ -99,13 +107,28 @@ class BundleService:
     async def heartbeat(self, now: dt.datetime | None = None) -> Heartbeat:
         """The current heartbeat, from memory unless a check is due (see the module doc)."""
         now = now or dt.datetime.now(dt.UTC)
-        slot = freshness_slot(int(now.timestamp()), self.lifetime_s)
-        due = time.monotonic() - self._checked_at >= self.ctx.settings.bundle.check_seconds
-        if self._heartbeat is None or due or slot != self._slot:
-            await self.refresh(now)
-        else:
-            self._reread_if_replaced()
+        held = self.current(now.timestamp())
+        if held is not None:
+            return held
+        await self.refresh(now)
         assert self._heartbeat is not None
+        return self._heartbeat
+
+    def current(self, now_ts: float | None = None) -> Heartbeat | None:
+        """The heartbeat held in memory when no database check is due, else ``None``.
+
+        Synchronous and without the database: the no-change poll
+        (:mod:`huicui.bundles.poll`) answers from it; on ``None`` the caller awaits
+        :meth:`heartbeat`, which asks the database first.
+        """
+        if self._heartbeat is None:
+            return None
+        if self.clock() - self._checked_at >= self.ctx.settings.bundle.check_seconds:
+            return None
+        now_ts = time.time() if now_ts is None else now_ts
+        if freshness_slot(int(now_ts), self.lifetime_s) != self._slot:
+            return None
+        self._reread_if_replaced()
         return self._heartbeat
 
     async def refresh(self, now: dt.datetime | None = None, *, force: bool = False) -> Published:
@@ -113,14 +136,14 @@ class BundleService:
         now = now or dt.datetime.now(dt.UTC)
         async with self._lock:
             stamp = await change_stamp()
-            stale = time.monotonic() - self._content_at >= SAFETY_REFRESH_SECONDS
+            stale = self.clock() - self._content_at >= SAFETY_REFRESH_SECONDS
             changed = force or stale or stamp != self._stamp or self._content is None
             if changed:
-                full = force or time.monotonic() - self._full_read_at >= FULL_READ_SECONDS
+                full = force or self.clock() - self._full_read_at >= FULL_READ_SECONDS
                 self._content = await gather(
                     self.ctx, now, previous=None if full else self._content
                 )
-                self._content_at = time.monotonic()
+                self._content_at = self.clock()
                 if full:
                     self._full_read_at = self._content_at
             assert self._content is not None
@@ -129,7 +152,7 @@ class BundleService:
                 self._content, self.ctx.settings, now, venues=venues
             )
             self._stamp = stamp
-            self._checked_at = time.monotonic()
+            self._checked_at = self.clock()
             self._slot = freshness_slot(int(now.timestamp()), self.lifetime_s)
             self._load_heartbeat()
             self.last_published = published
@@ -155,16 +178,17 @@ class BundleService:
         return rows
 
     def _load_heartbeat(self) -> None:
-        path = self.publisher.directory / HEARTBEAT
-        data = path.read_bytes()
-        self._heartbeat_mtime = os.stat(path).st_mtime_ns
+        with open(self._heartbeat_path, "rb") as f:
+            # The time of the file read, so a replacement after this read is seen.
+            self._heartbeat_mtime = os.fstat(f.fileno()).st_mtime_ns
+            data = f.read()
         version = _heartbeat_version(data)
         self._heartbeat = Heartbeat(data=data, etag=make_etag(data), version=version)
 
     def _reread_if_replaced(self) -> None:
         # Another process sharing the folder may have published: one stat, no database.
         try:
-            mtime = os.stat(self.publisher.directory / HEARTBEAT).st_mtime_ns
+            mtime = os.stat(self._heartbeat_path).st_mtime_ns
         except FileNotFoundError:
             return
         if mtime != self._heartbeat_mtime:

@@ -38,7 +38,7 @@ class GlobalContent:
     bundle_key: bytes
     signer: Ed25519PrivateKey
     released_at: int = 0  # when this version was first seen (epoch seconds): the snapshot iat
-    # 8-byte hashes of superseded phone keys (the HB2 phone card); the phone card fills it.
+    # Sorted 8-byte hashes of superseded phone keys (the HB2 phone card), concatenated.
     superseded: bytes = b""
     # ``revoked`` is the list at ``revoked_read_at``, read when the clock said
     # ``revoked_read_clock``: the next read may ask only for what changed since.
@@ -120,6 +120,7 @@ def digest_of(
     revoked: bytes,
     benefits: tuple[BenefitInfo, ...],
     directories: dict[int, LocalizedName],
+    superseded: bytes = b"",
 ) -> str:
     """sha256 over everything venue-independent a bundle says (not its iat/exp)."""
     program = ctx.settings.program
@@ -131,6 +132,8 @@ def digest_of(
         "benefits": msgspec.to_builtins(benefits),
         "directories": msgspec.to_builtins(directories),
     }
+    if superseded:  # absent when empty, so content from before HB2 keeps its digest
+        head["superseded"] = superseded
     h = hashlib.sha256(cbor_check.dumps(head))
     h.update(revoked)  # the big part is hashed as it is, never turned into objects
     return h.hexdigest()
@@ -171,6 +174,7 @@ async def gather(
     then are read: a million-entry list costs what changed, and gives the same bytes.
     """
     from huicui.issuance.keys import bundle_signer, issuer_keys
+    from huicui.issuance.phones import superseded_key_hashes
 
     signer, bundle_key = await bundle_signer(ctx)
     keys = tuple(
@@ -179,6 +183,8 @@ async def gather(
     )
     clock = dt.datetime.now(dt.UTC)
     revoked, base, added, removed = await _revoked(now, previous)
+    # A handful per day at most (one per re-activation), so read whole every time.
+    superseded = pack_sorted(await superseded_key_hashes(now))
     benefits = tuple(
         sorted(ctx.plugins.benefits() if ctx.plugins is not None else [], key=lambda b: b.code)
     )
@@ -190,6 +196,7 @@ async def gather(
         revoked=revoked,
         benefits=benefits,
         directories=directories,
+        superseded=superseded,
     )
     version, released_at = await _release(
         digest, keys=len(keys), revoked=len(revoked) // ID_LENGTH, benefits=len(benefits)
@@ -199,6 +206,7 @@ async def gather(
         digest=digest,
         keys=keys,
         revoked=revoked,
+        superseded=superseded,
         benefits=benefits,
         directories=directories,
         bundle_key=bundle_key,

@@ -93,6 +93,11 @@ def profile_payload(program: str, row: dict, installed: set[int]) -> B.VenueProf
     from huicui.venues.service import venue_benefits
 
     updated = row.get("updated_at") or row.get("created_at")
+    honored = tuple(sorted({c for c in venue_benefits(row) if c in installed}))
+    static_card = row.get("static_cards") or "accept"
+    # A refuse venue names its benefits as live_benefits and none as benefits, so a
+    # verifier from before HB2 honors nothing there rather than a screenshot (bundle.md).
+    refuse = static_card == "refuse"
     return B.VenueProfile(
         program=program,
         id=row["id"],
@@ -101,11 +106,10 @@ def profile_payload(program: str, row: dict, installed: set[int]) -> B.VenueProf
         name_en=row["name_en"] or row["name_zh"],
         kind=row["kind"],
         partner_id=row["partner"],
-        benefits=tuple(sorted({c for c in venue_benefits(row) if c in installed})),
+        benefits=() if refuse else honored,
         fail_mode=row["fail_mode"],
-        # The static-card policy arrives with the phone card (the HB2 phone card); until the venue
-        # table has the column every venue accepts static cards, as today.
-        static_card=row.get("static_card") or "accept",
+        static_card=static_card,
+        live_benefits=honored if refuse else None,
     )
 
 

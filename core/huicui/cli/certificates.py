@@ -1,4 +1,5 @@
-"""``huicui certificates show|revoke|link|pdf|reissue``: certificates from a terminal."""
+"""``huicui certificates show|revoke|link|pdf|reissue|activations|…``: certificates from a
+terminal, phone-card activations included."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ EPILOG = """\
   huicui certificates pdf 9f86d081884c7d65 -o 证书.pdf     打印版荣誉证书 / printable A5
   huicui certificates link 9f86d081884c7d65               新的持证人链接 / new holder link
   huicui certificates revoke 9f86d081884c7d65 --reason "证书遗失 card lost"
-  huicui certificates reissue --kid 1a2b3c4d              密钥泄露后补发 / after a compromise"""
+  huicui certificates reissue --kid 1a2b3c4d              密钥泄露后补发 / after a compromise
+  huicui certificates activations 9f86d081884c7d65        手机证件启用情况 / phone activations
+  huicui certificates activation-code 9f86d081884c7d65    查看启用码 / show the code (audited)
+  huicui certificates reset-activations 9f86d081884c7d65 --reason "换手机超过次数 new phones"
+"""
 
 
 async def show_cmd(args: argparse.Namespace) -> int:
@@ -98,6 +103,24 @@ async def reissue_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+async def activations_cmd(args: argparse.Namespace) -> int:
+    from huicui.issuance import phones
+
+    try:
+        if args.action == "activations":
+            out = await phones.activation_state(cli_context(), args.id, with_code=False)
+        elif args.action == "activation-code":
+            out = await phones.reveal_code(cli_context(), cli_actor(), args.id)
+        else:
+            out = await phones.reset_activations(
+                cli_context(), cli_actor(), args.id, args.reason, new_code=args.new_code
+            )
+    except Exception as exc:
+        return fail(exc)
+    print(msgspec.json.format(msgspec.json.encode(out)).decode())
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "certificates",
@@ -150,3 +173,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--kid", required=True, help="要替换其证书的密钥 / the key whose certificates "
                    "to replace")
     c.set_defaults(func=run_async(reissue_cmd))
+    for action, text in (
+        ("activations", "手机证件启用情况 / phone-card activations"),
+        ("activation-code", "查看启用码（留审计记录） / show the activation code (audited)"),
+        ("reset-activations", "重置启用次数 / reset phone-card activations"),
+    ):
+        c = csub.add_parser(action, help=text, description=text,
+                            epilog=f"example: huicui certificates {action} "
+                            "9f86d081884c7d65" + (' --reason "…"' if action.startswith("reset")
+                                                  else ""))
+        c.add_argument("id", help="证书编号，16 位十六进制 / certificate id, 16 hex digits")
+        if action == "reset-activations":
+            c.add_argument("--reason", required=True,
+                           help="原因（必填，记入审计） / why (required, audited)")
+            c.add_argument("--new-code", action="store_true",
+                           help="同时更换启用码（纸质证书上的码失效） / also replace the "
+                           "activation code (the printed one stops working)")
+        c.set_defaults(func=run_async(activations_cmd), action=action)

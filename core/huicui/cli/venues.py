@@ -20,6 +20,7 @@ VENUE_EPILOG = """\
   huicui venue kinds
   huicui venue create --partner 1 --kind counter --name-zh 北海市民服务中心 --benefit 4
   huicui venue list --partner 1
+  huicui venue update 3 --static-cards refuse   # 无人值守 / unattended: phone cards only
 场所类型由已安装的权益插件决定（另有通用的 counter），用 huicui venue kinds 查看。
 Venue kinds come from the installed benefit plugins (plus the generic counter):
 see huicui venue kinds."""
@@ -29,6 +30,15 @@ DEVICE_EPILOG = """\
   huicui device enroll --venue 3 --name "售票手机" --qr enroll.png   # 手机扫码登记 / phone scans it
   huicui device disable 7 --reason "设备丢失 lost"
   huicui device list --venue 3"""
+
+
+STATIC_CARDS = ("accept", "check_id", "refuse")
+STATIC_CARDS_HELP = (
+    "静态证件（纸质或图片二维码）：accept 接受；check_id 核对身份证件（默认）；"
+    "refuse 只收手机动态证件（无人值守）/ static cards (printed or image QR): accept; "
+    "check_id = staff compare the ID document (default); refuse = live phone cards only "
+    "(unattended validators)"
+)
 
 
 def _print(obj: object) -> None:
@@ -81,6 +91,7 @@ async def venue_create(args: argparse.Namespace) -> int:
                 "lon": args.lon,
                 "benefits": args.benefit or [],
                 "fail_mode": args.fail_mode,
+                "static_cards": args.static_cards,
             },
             VenueIn,
         )
@@ -99,9 +110,11 @@ async def venue_list(args: argparse.Namespace) -> int:
     items, _ = await service.list_venues(
         cli_context(), partner_id=args.partner, kind=args.kind, limit=500, offset=0
     )
-    print_rows(args, ("id", "kind", "name_zh", "name_en", "partner_id", "benefits", "fail_mode"),
+    print_rows(args, ("id", "kind", "name_zh", "name_en", "partner_id", "benefits", "fail_mode",
+                      "static_cards"),
                [(v.id, v.kind, v.name_zh, v.name_en, v.partner_id,
-                 v.benefits if args.json else ",".join(map(str, v.benefits)), v.fail_mode)
+                 v.benefits if args.json else ",".join(map(str, v.benefits)), v.fail_mode,
+                 v.static_cards)
                 for v in items])
     return 0
 
@@ -120,6 +133,19 @@ async def venue_kinds(args: argparse.Namespace) -> int:
     for kind, honored in kinds:
         names = ", ".join(f"{b.code} {b.slug}" for b in honored)
         print(f"{kind:<16} {names or '-'}")
+    return 0
+
+
+async def venue_update(args: argparse.Namespace) -> int:
+    from huicui.venues import service
+    from huicui.venues.schemas import VenuePatch
+
+    fields = {"fail_mode": args.fail_mode, "static_cards": args.static_cards}
+    try:
+        data = msgspec.convert({k: v for k, v in fields.items() if v is not None}, VenuePatch)
+        _print(await service.update_venue(cli_context(), cli_principal(), args.id, data))
+    except Exception as exc:
+        return fail(exc, details=True)
     return 0
 
 
@@ -241,6 +267,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="清单过期时：open 仍接受，closed 拒绝 / when the bundle is stale: open = still "
         "accept, closed = refuse",
     )
+    c.add_argument("--static-cards", choices=STATIC_CARDS, help=STATIC_CARDS_HELP)
     c.set_defaults(func=run_async(venue_create))
     c = vs.add_parser(
         "kinds", help="可用的场所类型及其权益 / venue kinds allowed now, and their benefits",
@@ -249,6 +276,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_json_flag(c)
     c.set_defaults(func=run_async(venue_kinds))
+    c = vs.add_parser("update", help="修改场所的策略 / change a venue's policies",
+                      description="修改场所的过期策略或静态证件策略 / change a venue's fail mode "
+                      "or static-card policy", epilog=VENUE_EPILOG, formatter_class=fmt)
+    c.add_argument("id", type=int, help="场所编号 / venue id")
+    c.add_argument("--fail-mode", choices=("open", "closed"),
+                   help="清单过期时：open 仍接受，closed 拒绝 / when the bundle is stale: open = "
+                   "still accept, closed = refuse")
+    c.add_argument("--static-cards", choices=STATIC_CARDS, help=STATIC_CARDS_HELP)
+    c.set_defaults(func=run_async(venue_update))
     c = vs.add_parser("list", help="列出场所 / list venues",
                       description="场所，可按合作方或类型筛选 / venues, by partner or kind",
                       epilog="example: huicui venue list --partner 3 --json")

@@ -5,19 +5,24 @@ value), and a ``.is_in()`` of 500 values the same way: that cost more than the d
 own work in the roster import and the sync ingest. Here the SQL text is made once per
 shape (table, columns, rows per statement) and the values go to the driver as one flat
 list, on the connection Piccolo would use: the current transaction's if there is one,
-else the pool's or a new one, as Piccolo does. On PostgreSQL the rows go as one array
-per column through ``unnest``; on SQLite as a VALUES list within its parameter limit.
+else the pool's or a new one, as Piccolo does. On PostgreSQL the rows go as one JSON
+array of arrays (one parameter, written by msgspec, read with ``jsonb_array_elements``
+and a cast per column), or, when a column's type or a naive timestamp would not survive
+JSON, as one array per column through ``unnest``; on SQLite as a VALUES list within its
+parameter limit.
 Values are passed as Piccolo passes them (its SQLite adapters for datetimes are global
 to ``sqlite3``), so the rows read back the same as rows Piccolo wrote.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 from piccolo.columns.defaults.base import Default
 from piccolo.engine.finder import engine_finder
 from piccolo.table import Table
@@ -34,6 +39,12 @@ _MAX_ROWS_PER_STATEMENT = 1000
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _tail(conflict: str | None, returning: str | None) -> str:
+    """The statement's ``ON CONFLICT … DO NOTHING`` and ``RETURNING``, as asked."""
+    sql = f" ON CONFLICT ({_quote(conflict)}) DO NOTHING" if conflict else ""
+    return sql + (f" RETURNING {_quote(returning)}" if returning else "")
 
 
 @lru_cache(maxsize=64)
@@ -56,11 +67,7 @@ def _statement(
     # Names come from the Table classes, never from input; every value is a parameter.
     head = f"INSERT INTO {_quote(table)} ({','.join(map(_quote, columns))})"
     sql = f"{head} VALUES {values}"
-    if conflict:
-        sql += f" ON CONFLICT ({_quote(conflict)}) DO NOTHING"
-    if returning:
-        sql += f" RETURNING {_quote(returning)}"
-    return sql
+    return sql + _tail(conflict, returning)
 
 
 @lru_cache(maxsize=64)
@@ -76,22 +83,48 @@ def _pg_types(table: type[Table]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+# Column types whose values msgspec's JSON writes as PostgreSQL reads them back unchanged
+# (text, integers, booleans, and timestamps with a zone as RFC 3339 text).
+_JSON_TYPES = frozenset({"TEXT", "INTEGER", "BIGINT", "SMALLINT", "BOOLEAN", "TIMESTAMPTZ"})
+_json = msgspec.json.Encoder()
+
+
 @lru_cache(maxsize=64)
-def _unnest_statement(
+def _pg_statement(
     table: str,
     typed: tuple[tuple[str, str], ...],
     conflict: str | None,
     returning: str | None,
-) -> str:
+    as_json: bool,
+) -> str | None:
+    """The INSERT reading its rows from one JSON array of arrays (``as_json``; ``None``
+    when a column's type is not one JSON carries faithfully), or from one array
+    parameter per column through ``unnest``."""
     names = ",".join(_quote(name) for name, _ in typed)
-    arrays = ",".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(typed, 1))
-    # Names and types come from the Table classes, never from input.
-    sql = f"INSERT INTO {_quote(table)} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
-    if conflict:
-        sql += f" ON CONFLICT ({_quote(conflict)}) DO NOTHING"
-    if returning:
-        sql += f" RETURNING {_quote(returning)}"
-    return sql
+    if as_json:
+        if any(kind not in _JSON_TYPES for _, kind in typed):
+            return None
+        values = ",".join(f"(r->>{n})::{kind}" for n, (_, kind) in enumerate(typed))
+        source = f"SELECT {values} FROM jsonb_array_elements($1::jsonb) AS r"  # noqa: S608
+    else:
+        arrays = ",".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(typed, 1))
+        source = f"SELECT * FROM unnest({arrays})"  # noqa: S608
+    # Names and types come from the Table classes, never from input; values are parameters.
+    return f"INSERT INTO {_quote(table)} ({names}) {source}" + _tail(conflict, returning)
+
+
+def _zoned(rows: list[list[Any]], typed: tuple[tuple[str, str], ...]) -> bool:
+    """Whether every timestamp with a zone carries one (a naive one would be read in the
+    server's zone from JSON, where asyncpg takes it as UTC)."""
+    for n, (_, kind) in enumerate(typed):
+        if kind == "TIMESTAMPTZ":
+            for row in rows:
+                value = row[n]
+                if value is not None and (
+                    not isinstance(value, dt.datetime) or value.tzinfo is None
+                ):
+                    return False
+    return True
 
 
 async def _execute(engine: Any, sql: str, args: list[Any]) -> list[dict[str, Any]]:
@@ -149,9 +182,19 @@ async def insert_rows(
     flags = (postgres, on_conflict_do_nothing, returning)
     name = table._meta.tablename
     if postgres:
+        typed = _pg_types(table)
+        # The rows as one JSON array of arrays, one parameter: msgspec writes it in C,
+        # where asyncpg encodes an array parameter value by value in Python (with an
+        # isinstance check against abstract classes for each): 3-5 ms of client CPU per
+        # batch of 500 redemptions against 0.2 ms, for about 1 ms more on the server.
+        sql = _pg_statement(name, typed, *flags[1:], as_json=True)
+        if sql is not None:
+            listed = [[row[c] if c in row else filled[c] for c in columns] for row in rows]
+            if _zoned(listed, typed):
+                return await _execute(engine, sql, [_json.encode(listed).decode()])
         # Column-wise arrays through unnest: one statement with a parameter per column,
         # planned once, where a VALUES list of thousands of parameters was planned anew.
-        sql = _unnest_statement(name, _pg_types(table), *flags[1:])
+        sql = _pg_statement(name, typed, *flags[1:], as_json=False)
         args = [[row[c] if c in row else filled[c] for row in rows] for c in columns]
         return await _execute(engine, sql, args)
     if len(rows) > per_statement and engine.current_transaction.get() is None:

@@ -128,6 +128,7 @@ class CardContent:
     issuer_en: str = ""
     issued_on: str = ""  # YYYY-MM-DD in the program's timezone
     seal_area: bool = True
+    activation_code: str = ""  # moves the card to a phone (docs/roster.md, "Phone cards")
 
 
 _DIGITS = "〇一二三四五六七八九"
@@ -281,6 +282,11 @@ def _issuer_block(pdf: FPDF, card: CardContent, top: float) -> None:
         2.9,
         "出示本证时，工作人员将核对身份证件后四位。"
         "Staff will check the last four characters of your ID document.\n"
-        f"证书编号 Certificate {card.certificate_id}",
+        f"证书编号 Certificate {card.certificate_id}"
+        + (
+            f"    手机证件启用码 Phone activation code {card.activation_code}"
+            if card.activation_code
+            else ""
+        ),
         align="C",
     )

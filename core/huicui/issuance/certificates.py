@@ -29,6 +29,7 @@ from huicui.directories.service import get_directory_row
 from huicui.directories.tables import Directory
 from huicui.errors import Conflict, HuicuiError, InvalidInput, NotFound
 from huicui.identities.tables import Identity
+from huicui.issuance.activation_codes import activation_code
 from huicui.issuance.cards import CardContent
 from huicui.issuance.holder_page import HolderCard
 from huicui.issuance.keys import certificate_signer
@@ -512,6 +513,7 @@ async def card_content(ctx: Context, row: dict[str, Any]) -> CardContent:
         issuer_en=ctx.settings.certificate.issuer_en,
         issued_on=_issue_date(ctx, row),
         seal_area=ctx.settings.certificate.seal_area,
+        activation_code=activation_code(ctx, row["cti"], row["activation_code_generation"]),
     )
 
 

@@ -1,4 +1,4 @@
-"""Piccolo tables of issuance: signing keys and certificates."""
+"""Piccolo tables of issuance: signing keys, certificates and the phones cards are bound to."""
 
 from __future__ import annotations
 
@@ -46,4 +46,30 @@ class Certificate(Table, tablename="certificate"):
     superseded_by = Varchar(length=16, default="")
     holder_token_hash = Varchar(length=64, null=True, default=None, unique=True, index=True)
     hb1 = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+    # The phone card (docs/hb2.md): activations since the last staff reset, wrong
+    # activation codes since the last success or reset, and which activation code is
+    # current (the code is derived from it with the data key, never stored).
+    phone_activations = Integer(default=0)
+    activation_failures = Integer(default=0)
+    activation_code_generation = Integer(default=0)
+
+
+class PhoneBinding(Table, tablename="phone_binding"):
+    """A bound certificate: the term certificate (same cti) plus one phone's public key.
+
+    One ``active`` row per certificate at most; activating another phone makes the
+    previous row ``superseded``, and the bundle lists its key hash until ``exp``.
+    """
+
+    certificate = ForeignKey(references=Certificate, index=True)
+    cti = Varchar(length=16, index=True)
+    device_key = Varchar(length=64)  # raw Ed25519 public key, hex
+    key_hash = Varchar(length=16, index=True)  # sha256(key)[0..8], hex: the bundle's entry
+    kid = Varchar(length=8)
+    iat = BigInt()
+    exp = BigInt(index=True)
+    bound = Text()  # the bound certificate, COSE_Sign1 bytes as base64url
+    status = Varchar(length=16, default="active", index=True)  # active | superseded
+    superseded_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -97,7 +97,7 @@ class DeviceTokens:
         """The enabled device whose token has this SHA-256, or ``None``.
 
         No database query when the token is known here and the counter was read less
-        than ``check_seconds`` ago: the bundle poll path calls this (through the guard).
+        than ``check_seconds`` ago (the guard of every device route calls this).
         """
         await self._check()
         found = self._known.get(token_hash)
@@ -108,6 +108,22 @@ class DeviceTokens:
             if found is None:
                 return None
         if not found.enabled:
+            return None
+        self._note_seen(found.principal.id)
+        return found.principal
+
+    def remembered(self, token_hash: str) -> Principal | None:
+        """The enabled device of this token hash when memory alone may answer, else ``None``.
+
+        Synchronous, no database: the no-change poll (:mod:`huicui.bundles.poll`) calls
+        it. ``None`` also when the token is unknown here, disabled, or the counter read
+        is due; the caller then takes the full path (:meth:`principal`), which reads
+        what is needed and refuses with a problem document.
+        """
+        if self.clock() - self._checked_at >= self.check_seconds:
+            return None
+        found = self._known.get(token_hash)
+        if found is None or not found.enabled:
             return None
         self._note_seen(found.principal.id)
         return found.principal

@@ -13,6 +13,12 @@ from huicui.plugins._names import VENUE_KIND_PATTERN
 # (``huicui.venues.kinds``).
 VenueKind = Annotated[str, msgspec.Meta(pattern=VENUE_KIND_PATTERN)]
 FailMode = Literal["open", "closed"]
+# What a static card (printed certificate, plain QR image) gets at a venue (docs/hb2.md).
+StaticCards = Literal["accept", "check_id", "refuse"]
+# Every kind defaults to check_id: a venue's kind does not say whether anyone is there to
+# compare an ID document, so "refuse" (only a live phone card) is set per venue, for
+# unattended bus validators and turnstiles.
+DEFAULT_STATIC_CARDS: StaticCards = "check_id"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Phone = Annotated[str, msgspec.Meta(max_length=30)]
@@ -62,6 +68,7 @@ class VenueIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     lon: Lon | None = None
     benefits: Codes = msgspec.field(default_factory=list)
     fail_mode: FailMode = "closed"
+    static_cards: StaticCards | None = None  # None: DEFAULT_STATIC_CARDS
 
 
 class VenuePatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -75,6 +82,7 @@ class VenuePatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     lon: Lon | Unset | None = UNSET
     benefits: Codes | Unset = UNSET
     fail_mode: FailMode | Unset = UNSET
+    static_cards: StaticCards | Unset = UNSET
 
 
 class VenueOut(msgspec.Struct):
@@ -88,6 +96,7 @@ class VenueOut(msgspec.Struct):
     lon: float | None
     benefits: list[int]
     fail_mode: str
+    static_cards: str
     created_at: str
     updated_at: str
 

@@ -16,6 +16,7 @@ from huicui.timefmt import to_local_iso
 from huicui.vault import last4, mask
 from huicui.venues.kinds import check_kind
 from huicui.venues.schemas import (
+    DEFAULT_STATIC_CARDS,
     PartnerIn,
     PartnerOut,
     PartnerPatch,
@@ -140,6 +141,7 @@ def _venue_out(ctx: Context, row: dict) -> VenueOut:
         lon=row["lon"],
         benefits=stored_codes(row["benefits"]) or [],
         fail_mode=row["fail_mode"],
+        static_cards=row["static_cards"],
         created_at=to_local_iso(row["created_at"], ctx.tz) or "",
         updated_at=to_local_iso(row["updated_at"], ctx.tz) or "",
     )
@@ -226,6 +228,7 @@ async def create_venue(ctx: Context, actor: Principal, data: VenueIn) -> VenueOu
     await _partner_row(data.partner_id)
     _check_location(data.lat, data.lon)
     codes = check_benefits(ctx, data.kind, data.benefits)
+    static_cards = data.static_cards or DEFAULT_STATIC_CARDS
     rows = await Venue.insert(
         Venue(
             partner=data.partner_id,
@@ -237,6 +240,7 @@ async def create_venue(ctx: Context, actor: Principal, data: VenueIn) -> VenueOu
             lon=data.lon,
             benefits=msgspec.json.encode(codes).decode(),
             fail_mode=data.fail_mode,
+            static_cards=static_cards,
         )
     ).returning(Venue.id)
     venue_id = rows[0]["id"]
@@ -250,6 +254,7 @@ async def create_venue(ctx: Context, actor: Principal, data: VenueIn) -> VenueOu
             "kind": data.kind,
             "benefits": codes,
             "fail_mode": data.fail_mode,
+            "static_cards": static_cards,
         },
     )
     return await get_venue(ctx, venue_id)
@@ -275,7 +280,7 @@ async def update_venue(ctx: Context, actor: Principal, venue_id: int, data: Venu
     if data.lat is not msgspec.UNSET or data.lon is not msgspec.UNSET:
         values[Venue.lat], values[Venue.lon] = lat, lon
         changed["location"] = True
-    for name in ("name_zh", "name_en", "address", "fail_mode"):
+    for name in ("name_zh", "name_en", "address", "fail_mode", "static_cards"):
         value = getattr(data, name)
         if value is not msgspec.UNSET:
             values[getattr(Venue, name)] = value.strip()

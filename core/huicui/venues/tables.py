@@ -43,6 +43,7 @@ class Venue(Table, tablename="venue"):
     lon = DoublePrecision(null=True, default=None)
     benefits = JSON(default="[]")  # benefit codes honored here
     fail_mode = Varchar(length=8, default="closed")  # open | closed, when the bundle is stale
+    static_cards = Varchar(length=8, default="check_id")  # accept | check_id | refuse (HB2)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import cbor2
 import msgspec
 from huicui_test_support.bundle_vectors import run_vector
-from huicui_verifier import base45, cbor_check, cose, hb1
+from huicui_verifier import base45, cbor_check, cose, hb1, hb2
 from huicui_verifier import bundle as B
 from huicui_verifier import delta as D
 from huicui_verifier.catchup import Held
@@ -261,7 +261,7 @@ class Inputs:
 
     def _raw(self, text: str) -> bytes | None:
         try:
-            return base45.decode(text[4:]) if text.startswith("HB1:") else None
+            return base45.decode(text[4:]) if text[:4] in ("HB1:", "HB2:") else None
         except base45.Base45Error:
             return None
 
@@ -305,13 +305,15 @@ class Inputs:
                 del data[i]
             else:
                 del data[i:]
-        return self._decide(self.gen.text_of(bytes(data)), "cbor-mutation", vector=v)
+        prefix = "HB2:" if v["input"].startswith("HB2:") else "HB1:"
+        return self._decide(prefix + base45.encode(bytes(data)), "cbor-mutation", vector=v)
 
     def reencoded(self) -> dict:
         """A valid certificate whose envelope, protected header or claims are re-encoded
         (a longer head, maps in another order) and signed again."""
         rng, g = self.rng, self.gen
-        v = rng.choice([v for v in self.vectors if v["expected"]["accepted"]])
+        accepted = [v for v in self.vectors if v["expected"]["accepted"]]
+        v = rng.choice([v for v in accepted if v["input"].startswith("HB1:")])
         raw = self._raw(v["input"])
         tag = cbor2.loads(raw)
         protected, _, payload, _ = tag.value
@@ -334,6 +336,35 @@ class Inputs:
         signature = g.ISSUER.sign(cose.sig_structure(protected, payload))
         envelope = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
         return self._decide(g.text_of(envelope), f"reencoded-{layer}", vector=v)
+
+    def live_card(self) -> dict:
+        """An HB2 phone card from parts: a bound certificate for the vectors' phone, an old
+        or another phone (now and then with other claims), and a proof signed around the
+        vector's clock by that phone or another, over that bound certificate or another;
+        now and then shown before at this device (a replay) or with its proof cut."""
+        rng, g = self.rng, self.gen
+        v = rng.choice([v for v in self.vectors if v["input"].startswith("HB2:")])
+        phone = rng.choice([g.PHONE, g.PHONE, g.OLD_PHONE, g.OTHER_PHONE])
+        claims: dict = {}
+        if rng.random() < 0.3:
+            claims["cti"] = rng.choice([g.CTI, g.REVOKED_CTI, bytes(8)])
+        if rng.random() < 0.3:
+            claims["benefits"] = rng.choice([(1,), (2, 3), (3,), tuple(range(1, 11))])
+        if rng.random() < 0.2:
+            claims["iat"] = v["now"] + rng.choice([-400 * 86400, -3600, 3600])
+        bound = g.make_bound(phone=phone, **claims)
+        late = rng.choice([0, -5, -29, -30, -329, -330, -331, 299, 300, 301, -3600])
+        t = max(0, v["now"] + (late if rng.random() < 0.9 else rng.randint(-86400, 86400)))
+        signer = phone if rng.random() < 0.85 else rng.choice([g.PHONE, g.OTHER_PHONE])
+        over = bound if rng.random() < 0.9 else g.make_bound(cti=bytes.fromhex("0123456789abcd00"))
+        proof = g.raw_proof(bound_raw=over, phone=signer, payload=hb2.proof_payload(t))
+        if rng.random() < 0.05:
+            proof = proof[: rng.randrange(len(proof))]
+        text = hb2.join(bound, proof)
+        req = self._decide(text, "live-card", vector=v)
+        if rng.random() < 0.25:
+            req["earlier"] = [text] if rng.random() < 0.7 else [rng.choice(self.vectors)["input"]]
+        return req
 
     def random_claims(self) -> dict:
         """A certificate with random claims, signed by a random key under a random kid."""
@@ -670,7 +701,8 @@ class Inputs:
             (0.20, self.text_mutation),
             (0.27, self.byte_mutation),
             (0.14, self.reencoded),
-            (0.16, self.random_claims),
+            (0.10, self.random_claims),
+            (0.06, self.live_card),
             (0.06, self.random_text),
             (0.04, self.file_open),
             (0.03, self.device_open),
@@ -751,13 +783,18 @@ class PythonSide:
                 except B.BundleError as exc:
                     return {"error": exc.code, "detail": exc.detail}
             history = [tuple(h) for h in req["history"]]
-            d = decide(
-                req["input"],
-                bundle=self.bundles.get(req["bundle"]),
-                benefit=req["benefit"],
-                now=g.at(req["now"]),
-                history_lookup=lambda cti, code: history,
-            )
+            seen: set[bytes] = set()  # the HB2 proofs passed here, as the device's log keeps them
+            for text in [*req.get("earlier", []), req["input"]]:
+                d = decide(
+                    text,
+                    bundle=self.bundles.get(req["bundle"]),
+                    benefit=req["benefit"],
+                    now=g.at(req["now"]),
+                    history_lookup=lambda cti, code: history,
+                    proof_seen=seen.__contains__,
+                )
+                if d.proof_id is not None:
+                    seen.add(bytes.fromhex(d.proof_id))
             return msgspec.json.decode(msgspec.json.encode(d))  # as the JS answer travels
         except Exception as exc:  # a crash is a finding, shown like any disagreement
             return {"crash": f"{type(exc).__name__}: {exc}"}

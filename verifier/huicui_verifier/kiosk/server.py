@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
+from .. import hb2
 from ..bundle import Bundle, BundleError
 from ..clock import last_valid_day, local_text
 from ..decide import Decision
@@ -142,6 +143,11 @@ def decision_view(d: Decision, tz: str, *, seq: int) -> dict[str, Any]:
         "staff_check_zh": d.staff_check_zh,
         "staff_check_en": d.staff_check_en,
         "valid_until": last_valid_day(d.cert_exp, tz) if d.cert_exp is not None else None,
+        # What was shown, so staff tell a live phone from a picture: "phone" with the
+        # proof's age in seconds, or "static" (and whether to compare the ID document).
+        "card": d.card,
+        "proof_age": d.at - d.proof_at if d.proof_at is not None else None,
+        "id_check": d.id_check,
         "warnings": [
             {"code": w.code, "message_zh": w.message_zh, "message_en": w.message_en}
             for w in d.warnings
@@ -289,8 +295,15 @@ class Kiosk:
             # The bundle version is part of the key: a sync that revokes this card must
             # not be hidden behind an answer remembered from the older bundle.
             key = (text, bundle.version, benefit)
+            # A live phone card shows a new code every few seconds: while it stays in view
+            # its accepted answer repeats for the card (the bound certificate), not only
+            # for the exact text, so one visit is one redemption.
+            card = live_card_key(text)
+            card_key = (card, bundle.version, benefit) if card is not None else None
             mono = self._monotonic()
             previous = self._recent.seen(key, mono)
+            if previous is None and card_key is not None:
+                previous = self._recent.seen(card_key, mono)
             if previous is not None:
                 self.counters["repeats"] += 1
                 return {**previous, "repeat": True}
@@ -302,6 +315,8 @@ class Kiosk:
             self.counters["decisions"] += 1
             view = decision_view(decision, bundle.tz, seq=self._seq)
             self._recent.remember(key, view, mono)
+            if card_key is not None and decision.accepted:
+                self._recent.remember(card_key, view, mono)
             return view
 
     def scan_frame(self, body: bytes) -> dict[str, Any]:
@@ -332,6 +347,16 @@ class Kiosk:
                 self.counters["no_code"] += 1
             return {"state": "no_code_found"}
         return self.scan_text(text)
+
+
+def live_card_key(text: str) -> bytes | None:
+    """The bound certificate of an HB2 text (what stays the same as its code rotates)."""
+    if not text.startswith(hb2.PREFIX):
+        return None
+    try:
+        return hb2.decode(text).bound.raw
+    except hb2.HB2Error:
+        return None
 
 
 def _stat(path) -> tuple[int, int] | None:

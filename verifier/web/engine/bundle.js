@@ -108,9 +108,17 @@ export const VenueProfile = record(
     benefits: arrayOf(int),
     fail_mode: literal("open", "closed"),
     static_card: optional(literal("accept", "check_id", "refuse"), "accept"),
+    // Only at a "refuse" venue, and then `benefits` is empty: the codes a live phone card
+    // (HB2) is honored for, so a verifier from before HB2 honors nothing there.
+    live_benefits: optional(nullable(arrayOf(int)), null),
   },
   { rename: { id: "venue" } },
 );
+
+/** The benefit codes honored at the venue of profile `v` (Python's VenueProfile.honored). */
+export function honored(v) {
+  return v.live_benefits === null ? v.benefits : v.live_benefits;
+}
 
 const TYPES = { snapshot: Snapshot, delta: Delta, heartbeat: Heartbeat, profile: VenueProfile };
 // Python's type names, for the details that quote them.
@@ -223,6 +231,12 @@ export function profileProblems(v) {
   const found = commonProblems(v);
   if (v.id < 0 || v.partner_id < 0 || !timeOk(v.rev)) found.push("venue, partner_id and rev must be >= 0");
   if (!v.benefits.every((code, i) => i === 0 || v.benefits[i - 1] < code)) found.push("benefits must be sorted ascending without repeats");
+  const live = v.live_benefits;
+  if (live !== null && !live.every((code, i) => i === 0 || live[i - 1] < code)) found.push("live_benefits must be sorted ascending without repeats");
+  if (v.static_card === "refuse" && (v.benefits.length || live === null)) {
+    found.push("a refuse venue lists its benefits as live_benefits, with benefits empty");
+  }
+  if (v.static_card !== "refuse" && live !== null) found.push("live_benefits belongs to a refuse venue only");
   return found;
 }
 
@@ -343,8 +357,9 @@ export async function openFile(data, kind, { pinnedKey }) {
  * iat (or the snapshot's): the clock must not be behind it.
  */
 export class Bundle {
-  constructor({ snapshot, snapshotHash, profile, freshUntil, checkedAt, keys, revoked, benefits, publicKeys = new Map(), latestVersion = null }) {
-    Object.assign(this, { snapshot, snapshotHash, profile, freshUntil, checkedAt, keys, revoked, benefits, publicKeys, latestVersion });
+  constructor({ snapshot, snapshotHash, profile, freshUntil, checkedAt, keys, revoked, benefits, superseded = new RevocationSet(), publicKeys = new Map(), latestVersion = null }) {
+    // superseded: 8-byte hashes of superseded phone keys (HB2); their live codes are refused.
+    Object.assign(this, { snapshot, snapshotHash, profile, freshUntil, checkedAt, keys, revoked, benefits, superseded, publicKeys, latestVersion });
   }
 
   /** The snapshot version held; a device never goes back to a smaller one. */
@@ -423,6 +438,7 @@ export async function assemble(snapshot, snapshotHash, profile, heartbeat, { rev
     keys: new Map(snapshot.keys.map((k) => [hex(k.kid), k])),
     revoked: revoked ?? new RevocationSet(snapshot.revoked, { checkSorted: false }),
     benefits: new Map(snapshot.benefits.map((b) => [b.code, b])),
+    superseded: new RevocationSet(snapshot.superseded, { checkSorted: false }),
     publicKeys: await publicKeys(snapshot.keys),
     latestVersion,
   });

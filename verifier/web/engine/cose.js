@@ -45,9 +45,15 @@ function bstrHead(length) {
 // The array head and "Signature1" context string that open every Sig_structure.
 const SIG1_START = [0x84, 0x6a, ...new TextEncoder().encode("Signature1")];
 
-/** The bytes that are signed: ["Signature1", protected, h'', payload], deterministically encoded. */
-export function sigStructure(protectedBytes, payload) {
-  const parts = [SIG1_START, bstrHead(protectedBytes.length), protectedBytes, [0x40], bstrHead(payload.length), payload];
+const NO_AAD = new Uint8Array(0);
+
+/**
+ * The bytes that are signed: ["Signature1", protected, externalAad, payload],
+ * deterministically encoded. HB1 and bundles leave externalAad empty; an HB2 proof binds
+ * the bound certificate through it (docs/hb2.md).
+ */
+export function sigStructure(protectedBytes, payload, externalAad = NO_AAD) {
+  const parts = [SIG1_START, bstrHead(protectedBytes.length), protectedBytes, bstrHead(externalAad.length), externalAad, bstrHead(payload.length), payload];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -144,12 +150,13 @@ export async function importPublicKey(raw) {
 
 /**
  * True when the signature is valid for `publicKey` (32 raw bytes, or what
- * importPublicKey made of them). Never throws for a bad key or signature.
+ * importPublicKey made of them), over `externalAad` (empty but for an HB2 proof). Never
+ * throws for a bad key or signature.
  */
-export async function verify(sign1, publicKey) {
+export async function verify(sign1, publicKey, externalAad = NO_AAD) {
   const key = publicKey instanceof Uint8Array ? await importPublicKey(publicKey) : publicKey;
   if (!key) return false;
-  const message = sigStructure(sign1.protected, sign1.payload);
+  const message = sigStructure(sign1.protected, sign1.payload, externalAad);
   try {
     if (key.key) return await globalThis.crypto.subtle.verify(ED25519, key.key, sign1.signature, message);
     return await nobleVerify(sign1.signature, message, key.raw, { zip215: false });

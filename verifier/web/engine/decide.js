@@ -7,12 +7,13 @@
  * before showing it. A Decision has the Python Decision's fields, with the same names.
  */
 
-import { hex } from "./bundle.js";
+import { hex, honored } from "./bundle.js";
 import { lastValidDay, localText } from "./clock.js";
 import { pyRepr } from "./convert.js";
 import * as hb1 from "./hb1.js";
+import * as hb2 from "./hb2.js";
 import { evaluate } from "./policy.js";
-import { INPUTS, REASONS, STAFF_CHECK, WARNINGS } from "./reasons.js";
+import { CHECK_ID, CLOCKS, INPUTS, LIVE_CARD, REASONS, STAFF_CHECK, WARNINGS } from "./reasons.js";
 
 export { REASONS };
 
@@ -40,7 +41,14 @@ const DEFAULTS = {
   cert_exp: null,
   venue_id: null,
   bundle_version: null,
+  card: "", // "static" (HB1) or "phone" (HB2), once the code was read
+  id_check: false, // the staff were told to compare the ID document (check_id)
+  proof_at: null, // HB2: the time the phone signed, epoch seconds
+  proof_id: null, // HB2: set once the proof passed; the log remembers it
+  clock: "", // "phone" or "gate": the clock that looks wrong (proof time refusals)
 };
+
+const neverSeen = () => false;
 
 function makeDecision(fields) {
   const { accepted, reason, message_zh, message_en, at, ...rest } = fields;
@@ -70,13 +78,16 @@ export function selectBenefit(requested, held, honored) {
 /**
  * Decide one scan offline. Async (the signature check uses WebCrypto).
  *
- * Order: decode → stale bundle (fail-closed venues) → known key → signature → validity
- * window (± the bundle's skew) → revoked → benefit held → honored here → opening hours →
- * limits → accept. Never throws for any `text`. `now` is epoch seconds;
- * `historyLookup(ctiHex, code)` returns (or resolves to) [[epoch seconds, venue id], …]
- * of earlier accepted uses on this device.
+ * Order: decode → stale bundle (fail-closed venues) → known key → signature → (HB2:
+ * phone signature → proof time window (± skew) → not replayed here; HB1: the venue's
+ * static-card policy) → validity window (± the bundle's skew) → revoked → (HB2:
+ * superseded phone) → benefit held → honored here → opening hours → limits → accept.
+ * Never throws for any `text`. `now` is epoch seconds; `historyLookup(ctiHex, code)`
+ * returns (or resolves to) [[epoch seconds, venue id], …] of earlier accepted uses on
+ * this device; `proofSeen(proofId)` (or its promise) is true when this device has seen
+ * that HB2 proof before.
  */
-export async function decide(text, { bundle, benefit = null, now, historyLookup }) {
+export async function decide(text, { bundle, benefit = null, now, historyLookup, proofSeen = neverSeen }) {
   const nowTs = Math.trunc(now);
   const base = { at: nowTs };
   const warnings = [];
@@ -100,17 +111,31 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
   base.venue_id = bundle.venue.id;
   base.bundle_version = bundle.version;
 
+  // The code read: an HB1 static card, an HB2 phone card, or a bound certificate shown
+  // without its proof (refused once its issuer signature proves it genuine).
   let decoded;
+  let live = null;
+  let shownAsStatic = false;
   try {
-    decoded = hb1.decode(text);
+    if (typeof text === "string" && text.startsWith(hb2.PREFIX)) {
+      live = hb2.decode(text);
+      decoded = live.bound;
+      base.card = "phone";
+    } else {
+      decoded = hb1.decode(text);
+      base.card = "static";
+    }
   } catch (exc) {
-    if (exc instanceof hb1.HB1Error) {
+    if (!(exc instanceof hb1.HB1Error)) throw exc; // HB2Error is one too
+    const bound = hb2.boundShownAsStatic(text);
+    if (bound === null) {
       // A sentence staff can act on (zh first); for a damaged Huicui code the rule follows.
       const [zh, en] = INPUTS[exc.kind];
       const detailEn = exc.kind === "damaged" ? `${en} (${exc.detail})` : en;
       return refuse(exc.reason, zh, detailEn, { input_kind: exc.kind });
     }
-    throw exc;
+    decoded = bound;
+    shownAsStatic = true;
   }
   const { claims } = decoded;
   const ctiHex = hex(claims.cti);
@@ -144,6 +169,30 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
     return refuse("unknown_key", "", "the key was not in service when this certificate was issued");
   }
 
+  if (shownAsStatic) return refuse("bound_as_static");
+  let staffCheck = STAFF_CHECK;
+  if (live !== null) {
+    const proof = await hb2.proofId(live);
+    const problem = await liveProblem(live, proof, nowTs, bundle.skew, bundle.checkedAt, proofSeen);
+    base.proof_at = live.proof.time;
+    if (problem !== null) {
+      const [reason, clock] = problem;
+      if (!clock) return refuse(reason);
+      const [zh, en] = CLOCKS[clock];
+      const who = clock.split("_")[0];
+      return refuse(reason, zh, en, { clock: who === "unknown" ? "" : who });
+    }
+    base.proof_id = hex(proof);
+    staffCheck = LIVE_CARD;
+  } else {
+    const staticCard = bundle.venue.static_card;
+    if (staticCard === "refuse") return refuse("static_refused");
+    if (staticCard === "check_id") {
+      base.id_check = true;
+      staffCheck = CHECK_ID;
+    }
+  }
+
   if (nowTs < claims.iat - bundle.skew) {
     const when = localText(claims.iat, bundle.tz);
     return refuse("not_yet_valid", `生效时间 ${when}`, `valid from ${when}`);
@@ -153,8 +202,9 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
     return refuse("expired", `有效期至 ${day}`, `valid until ${day}`);
   }
   if (bundle.revoked.has(claims.cti)) return refuse("revoked");
+  if (live !== null && bundle.superseded.has(await hb2.deviceKeyHash(live.bound.device_key))) return refuse("phone_superseded");
 
-  const [code, chosenProblem] = selectBenefit(benefit, claims.benefits, bundle.venue.benefits);
+  const [code, chosenProblem] = selectBenefit(benefit, claims.benefits, honored(bundle.venue));
   let problem = chosenProblem;
   const info = code !== null ? bundle.benefits.get(code) : undefined;
   if (code !== null) base.benefit = code;
@@ -184,9 +234,30 @@ export async function decide(text, { bundle, benefit = null, now, historyLookup 
     message_zh: `通过：${info.name_zh}，${outcome.effect_zh}`,
     message_en: `Accepted: ${info.name_en}, ${outcome.effect_en}`,
     companions: outcome.companions,
-    staff_check_zh: STAFF_CHECK[0],
-    staff_check_en: STAFF_CHECK[1],
+    staff_check_zh: staffCheck[0],
+    staff_check_en: staffCheck[1],
     warnings: [...warnings],
     ...base,
   });
+}
+
+/**
+ * Why an HB2 proof does not pass here, as [reason, clock text key], or null.
+ *
+ * The phone's signature, then its time: fresh when `t - skew <= now < t + window +
+ * skew`. Outside it, the clock that looks wrong (docs/hb2.md): a proof from the future is
+ * the gate's fault when the gate's clock is behind its own heartbeat's issue time, else
+ * the phone's; a proof too old is the phone's fault when it is dated before its
+ * certificate was bound, else most likely a recording. Then the replay check.
+ */
+async function liveProblem(live, proof, nowTs, skew, bundleIat, proofSeen) {
+  if (!(await hb2.verifyDevice(live))) return ["device_signature_invalid", ""];
+  const t = live.proof.time;
+  if (t > nowTs + skew) return ["proof_in_future", nowTs < bundleIat - skew ? "gate_behind" : "phone_ahead"];
+  if (nowTs >= t + hb2.PROOF_WINDOW + skew) {
+    const behind = t < live.bound.claims.iat - skew;
+    return ["proof_too_old", behind ? "phone_behind" : "unknown"];
+  }
+  if (await proofSeen(proof)) return ["replayed", ""];
+  return null;
 }

@@ -111,13 +111,7 @@ export function decode(text) {
     throw malformed(`input longer than ${MAX_TEXT_LENGTH} characters`, kind);
   }
   if (!text.startsWith(PREFIX)) throw malformed(`prefix ${JSON.stringify(PREFIX)} missing`, recognise(text));
-  let raw;
-  try {
-    raw = base45.decode(text.slice(PREFIX.length));
-  } catch (exc) {
-    if (exc instanceof base45.Base45Error) throw malformed(`base45 ${exc.code}: ${exc.detail}`);
-    throw exc;
-  }
+  const raw = base45Body(text, PREFIX);
   let sign1;
   try {
     sign1 = cose.parse(raw);
@@ -129,14 +123,33 @@ export function decode(text) {
   return { kid: sign1.kid, protected: sign1.protected, payload: sign1.payload, signature: sign1.signature, claims };
 }
 
-function readClaims(payload) {
-  let cwt;
+/** The claims of a payload, read by every rule; throws HB1Error naming the broken one (Python's strict_claims). */
+export function strictClaims(payload) {
+  return readClaims(payload);
+}
+
+/** The bytes of `text` after `prefix` (HB1: or HB2:), Base45-decoded; throws HB1Error (malformed). */
+export function base45Body(text, prefix) {
   try {
-    cwt = cbor_check.loads(payload, { maxDepth: 2 });
+    return base45.decode(text.slice(prefix.length));
+  } catch (exc) {
+    if (exc instanceof base45.Base45Error) throw malformed(`base45 ${exc.code}: ${exc.detail}`);
+    throw exc;
+  }
+}
+
+/** The claims payload as strict CBOR (the claims map and the map under -65537); throws HB1Error. */
+export function loadClaims(payload) {
+  try {
+    return cbor_check.loads(payload, { maxDepth: 2 });
   } catch (exc) {
     if (exc instanceof cbor_check.CBORCheckError) throw malformed(`claims are not CBOR: ${exc.message}`);
     throw exc;
   }
+}
+
+function readClaims(payload) {
+  const cwt = loadClaims(payload);
   if (!cbor_check.isMap(cwt)) throw malformed("claims must be a map");
   const expected = [CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI, CLAIM_HUICUI];
   if (cwt.size !== expected.length || !expected.every((label) => cwt.has(label))) {

@@ -18,8 +18,15 @@ export const WARNINGS = pairs(table.warnings);
 export const INPUTS = pairs(table.inputs);
 /** Why a bundle was not loaded (BundleError.code) -> [zh, en]. */
 export const BUNDLE_REFUSALS = pairs(table.bundle);
+const PROMPTS = pairs(table.prompts);
 /** What staff check on acceptance, [zh, en]. */
-export const STAFF_CHECK = pairs(table.prompts).staff_check;
+export const STAFF_CHECK = PROMPTS.staff_check;
+/** What staff check for a static card at a check_id venue (docs/hb2.md), [zh, en]. */
+export const CHECK_ID = PROMPTS.check_id;
+/** What staff see for a live phone card (HB2), [zh, en]. */
+export const LIVE_CARD = PROMPTS.live_card;
+/** Which clock looks wrong when a live code's time is outside the window -> [zh, en]. */
+export const CLOCKS = pairs(table.clocks);
 
 /** The [zh, en] message of a reason code. */
 export function message(code) {

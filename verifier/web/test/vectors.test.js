@@ -16,13 +16,31 @@ import { catchUpVector, heldBundle, readManifest } from "../tools/vectors.js";
 const manifest = readManifest();
 const sources = { bundle: bundleModule, catchup: catchupModule, cose: coseModule, decide: decideModule };
 
-/** Decide a decision vector: open its file set with its pinned key, then decide its input. */
+/**
+ * Decide a decision vector: open its file set with its pinned key, decide its `earlier`
+ * texts (an HB2 replay) remembering every proof that passed, as a device's log does, then
+ * decide its input.
+ */
 async function runDecision(engine, v) {
   const bundle = await heldBundle(engine, manifest, v);
   const history = v.history.map((h) => [h.at, h.venue]);
-  const d = await engine.decide.decide(v.input, { bundle, benefit: v.benefit, now: v.now, historyLookup: () => history });
+  const seen = new Set();
+  const one = async (text) => {
+    const d = await engine.decide.decide(text, {
+      bundle,
+      benefit: v.benefit,
+      now: v.now,
+      historyLookup: () => history,
+      proofSeen: (id) => seen.has(engine.bundle.hex(id)),
+    });
+    if (d.proof_id !== null) seen.add(d.proof_id);
+    return d;
+  };
+  for (const text of v.earlier || []) await one(text);
+  const d = await one(v.input);
   const got = { accepted: d.accepted, reason: d.reason, warnings: d.warnings.map((w) => w.code) };
   if ("input_kind" in v.expected) got.input_kind = d.input_kind;
+  if ("clock" in v.expected) got.clock = d.clock;
   return [got, d.detail_en];
 }
 
@@ -58,6 +76,8 @@ test("the vectors are there", () => {
   const count = (kind) => manifest.vectors.filter((v) => v.kind === kind).length;
   assert.ok(count("decision") >= 150, `only ${count("decision")} decision vectors`);
   assert.ok(count("catch_up") >= 35, `only ${count("catch_up")} catch-up vectors`);
+  const hb2 = manifest.vectors.filter((v) => v.file.startsWith("hb2/")).length;
+  assert.ok(hb2 >= 30, `only ${hb2} HB2 vectors`);
 });
 
 for (const backend of ["webcrypto", "noble"]) {

@@ -14,8 +14,9 @@
  *   {"op": "catch_up", "vector": a bundle vector without "expected"}
  *     -> what tests/huicui_test_support/bundle_vectors.py's run_vector returns
  *   {"op": "decide", "bundle": "b1"|null, "input": text, "benefit": n|null, "now": n,
- *    "history": [[at, venue], ...]}
- *     -> the Decision, with the Python Decision's field names
+ *    "history": [[at, venue], ...], "earlier": [text, ...]}
+ *     -> the Decision of input, with the Python Decision's field names, after deciding
+ *        each earlier text at the same device (the HB2 proofs that passed are remembered)
  *
  * "What it says" is a payload with records as objects (Python attribute names), maps as
  * {"$map": [[key, value], ...]} and byte strings as {"$bytes": hex}, as the Python side
@@ -82,12 +83,19 @@ async function answer(request) {
   }
   if (request.op === "decide") {
     const history = request.history || [];
-    return decide(request.input, {
-      bundle: request.bundle === null ? null : bundles.get(request.bundle),
-      benefit: request.benefit,
-      now: request.now,
-      historyLookup: () => history,
-    });
+    const seen = new Set();
+    let decision;
+    for (const text of [...(request.earlier || []), request.input]) {
+      decision = await decide(text, {
+        bundle: request.bundle === null ? null : bundles.get(request.bundle),
+        benefit: request.benefit,
+        now: request.now,
+        historyLookup: () => history,
+        proofSeen: (id) => seen.has(hex(id)),
+      });
+      if (decision.proof_id !== null) seen.add(decision.proof_id);
+    }
+    return decision;
   }
   if (request.op === "backend") return { backend: await ed25519Backend(request.force) };
   throw new Error(`unknown op ${request.op}`);

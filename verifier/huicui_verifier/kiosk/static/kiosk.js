@@ -111,6 +111,18 @@
     resetTimer = setTimeout(showIdle, SHOW_MS);
   }
 
+  // Whether a live phone showed the code (and how fresh it was) or a static card did:
+  // staff can tell a moving phone code from a picture.
+  function cardText(d) {
+    if (d.card === "phone" && d.proof_age !== null && d.proof_age !== undefined) {
+      return pair(`● 手机动态证件 · ${d.proof_age} 秒前生成`, `Live phone card · made ${d.proof_age} s ago`);
+    }
+    if (d.card === "static") {
+      return pair("静态证件（纸质或图片）", "Static card (paper or image)");
+    }
+    return "";
+  }
+
   function showDecision(d) {
     // A card still in view repeats its answer. Over its own answer it only marks it as a
     // repeat; over another card's answer (a newer one) nothing changes; on the prompt it
@@ -145,6 +157,8 @@
         ),
       );
     }
+    const card = cardText(d);
+    if (card) parts.push(node("p", `card card-${d.card}`, card));
     if (d.accepted) {
       parts.push(
         node("p", "check", pair(`▶ ${d.staff_check_zh}`, d.staff_check_en)),
