@@ -34,6 +34,7 @@ MODULES = (
     "http_load",
     "province",
     "live_card",
+    "web_verify",
 )
 
 EPILOG = """\
@@ -55,6 +56,8 @@ measurements (NAME for --only):
                   route with wrk (>= 0.5), on SQLite and PostgreSQL
   hb2         11. live phone card: QR version at L beside the static card (<= 10), HB2
                   decisions/s vs raw Ed25519 verify (>= 0.42; two signatures cap it at 0.5)
+  webverify   12. the /verify/ page in headless Chromium: fake-camera frame -> verdict on
+                  screen (p99 <= 150 ms); JS decisions/s vs JS Ed25519 verify in the page
 
 examples:
   make bench                                  the full run; writes bench/REPORT.md + report.json

@@ -51,6 +51,7 @@ from huicui.vault import DataVault, load_data_key
 from huicui.venues.controller import DeviceController, PartnerController, VenueController
 from huicui.venues.device_tokens import DeviceTokens
 from huicui.venues.devices import device_principal
+from huicui.verify_page import verify_router
 
 log = logging.getLogger("huicui")
 
@@ -98,6 +99,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *ISSUANCE_ROUTES,
     MisuseController,
     get_settlement,
+    verify_router(),
 ]
 
 

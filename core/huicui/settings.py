@@ -223,6 +223,7 @@ class SyncSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     retry_max_seconds: int = 3600  # a failing listener is retried at least this often
     device_check_seconds: float = 1.0  # other processes refuse a disabled device within this
     seen_flush_seconds: float = 60.0  # devices' last_seen_at is written in batches this often
+    enrollment_code_minutes: int = 30  # a device's enrollment QR can be exchanged this long
 
     def __post_init__(self) -> None:
         if not 0.05 <= self.outbox_poll_seconds <= 60:
@@ -233,6 +234,8 @@ class SyncSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("sync.device_check_seconds must be 0..60")
         if not 1 <= self.seen_flush_seconds <= 3600:
             raise ValueError("sync.seen_flush_seconds must be 1..3600")
+        if not 1 <= self.enrollment_code_minutes <= 7 * 24 * 60:
+            raise ValueError("sync.enrollment_code_minutes must be 1..10080")
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

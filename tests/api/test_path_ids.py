@@ -13,10 +13,11 @@ import pytest
 from litestar.routes import HTTPRoute
 
 BAD_IDS = ["abc", "0", "-1", "99999999999999999999999", "1e3", "%E5%8F%B7"]
-# Not ids: the holder's card token (a public page), the OpenAPI's own files, and the
+# Not ids: the holder's card token (a public page), the OpenAPI's own files, the
 # bundle files, named by their hash or venue as docs/bundle.md lays them out (a name not
-# published is a 404 problem, as a web server serving the folder would answer).
-NOT_IDS = ("/cards/", "/schema", "/api/v1/bundle/", "/bundle/")
+# published is a 404 problem, as a web server serving the folder would answer), and the
+# verifier page's files (by name, likewise).
+NOT_IDS = ("/cards/", "/schema", "/api/v1/bundle/", "/bundle/", "/verify/")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

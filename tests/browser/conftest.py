@@ -312,11 +312,19 @@ class Browser:
     """Headless Chromium with a fake camera showing ``video``, driven over DevTools."""
 
     def __init__(
-        self, chromium: str, url: str, video: Path, workdir: Path, extra: tuple[str, ...] = ()
+        self,
+        chromium: str,
+        url: str,
+        video: Path,
+        workdir: Path,
+        extra: tuple[str, ...] = (),
+        profile: Path | None = None,
     ) -> None:
         import websocket  # websocket-client
 
-        self.profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=workdir))
+        # A given profile outlives the browser (a restart keeps its storage); else a new one.
+        self.keep_profile = profile is not None
+        self.profile = profile or Path(tempfile.mkdtemp(prefix="chromium-", dir=workdir))
         self.port = free_port()
         self.log_path = workdir / "chromium.log"
         self._log = open(self.log_path, "wb")  # closed in stop()
@@ -423,7 +431,8 @@ class Browser:
         while group_alive(self.proc.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not group_alive(self.proc.pid), "Chromium process group left running"
-        shutil.rmtree(self.profile, ignore_errors=True)
+        if not self.keep_profile:
+            shutil.rmtree(self.profile, ignore_errors=True)
 
 
 @pytest.fixture
@@ -432,11 +441,19 @@ def start_browser(chromium_path, tmp_path):
     stopped at teardown."""
     started: list[Browser] = []
 
-    def start(url: str, video: Path, *extra: str) -> Browser:
-        b = Browser(chromium_path, url, video, tmp_path, extra)
+    def start(url: str, video: Path, *extra: str, profile: Path | None = None) -> Browser:
+        b = Browser(chromium_path, url, video, tmp_path, extra, profile)
         started.append(b)
         return b
 
     yield start
     for b in started:
         b.stop()
+
+
+@pytest.fixture
+def office(db, tmp_path):
+    """The real service (``huicui serve``) and the office's API calls, for the /verify/ page."""
+    from verify_kit import start_office
+
+    yield from start_office(tmp_path)

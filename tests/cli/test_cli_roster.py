@@ -168,3 +168,20 @@ async def test_memberships_due_and_expire(db, tmp_path, capsys):
 def test_due_refuses_a_bad_duration(db, capsys):
     assert _run(["memberships", "due", "--within", "soon"]) == 2
     assert "30d" in capsys.readouterr().err
+
+
+async def test_device_enroll_prints_the_phone_code_and_writes_its_qr(db, tmp_path, capsys):
+    """``huicui device enroll --qr FILE``: the token on stdout; the phone's enrollment link
+    and the QR picture (PNG or SVG) for the office to show."""
+    assert _run(["partner", "create", "--name-zh", "北部湾海上客运"]) == 0
+    assert _run(["venue", "create", "--partner", "1", "--kind", "ferry",
+                 "--name-zh", "北海国际客运港"]) == 0
+    capsys.readouterr()
+    png, svg = tmp_path / "enroll.png", tmp_path / "enroll.svg"
+    assert _run(["device", "enroll", "--venue", "1", "--name", "售票手机", "--qr", str(png)]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("hcd_")
+    assert "/verify/#enroll=" in out.err and "&fp=" in out.err and str(png) in out.err
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert _run(["device", "enroll", "--venue", "1", "--name", "2号手机", "--qr", str(svg)]) == 0
+    assert svg.read_text("utf-8").startswith("<svg")

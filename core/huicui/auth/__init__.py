@@ -121,17 +121,25 @@ def refuse_failed(connection: ASGIConnection) -> NoReturn:
     ``huicui.auth.failures``); a call without one is simply anonymous.
     """
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
-    limiter: FailedAuthLimiter | None = connection.app.state.get("auth_failures")
-    if scheme and limiter is not None:
-        address = connection.client.host if connection.client else "unknown"
-        verdict = limiter.failed(address, token_kind(token.strip()))
-        if verdict.limited:
-            raise TooManyRequests(
-                f"认证失败次数过多，请 {verdict.retry_after} 秒后再试",
-                f"Too many failed authentications; try again in {verdict.retry_after} s",
-                retry_after=verdict.retry_after,
-            )
+    if scheme:
+        count_failure(connection, token_kind(token.strip()))
     raise NotAuthorizedException("A valid bearer token is required / 需要有效的令牌")
+
+
+def count_failure(connection: ASGIConnection, kind: str) -> None:
+    """Count one failed credential (a token, an enrollment code) against the caller's
+    address; raises 429 once the address failed too often (``huicui.auth.failures``)."""
+    limiter: FailedAuthLimiter | None = connection.app.state.get("auth_failures")
+    if limiter is None:
+        return
+    address = connection.client.host if connection.client else "unknown"
+    verdict = limiter.failed(address, kind)
+    if verdict.limited:
+        raise TooManyRequests(
+            f"认证失败次数过多，请 {verdict.retry_after} 秒后再试",
+            f"Too many failed authentications; try again in {verdict.retry_after} s",
+            retry_after=verdict.retry_after,
+        )
 
 
 async def public(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import msgspec
 
@@ -26,6 +27,7 @@ see huicui venue kinds."""
 DEVICE_EPILOG = """\
 示例 / examples:
   huicui device enroll --venue 3 --name "1号闸机"   # 令牌仅显示一次 / token shown once
+  huicui device enroll --venue 3 --name "售票手机" --qr enroll.png   # 手机扫码登记 / phone scans it
   huicui device disable 7 --reason "设备丢失 lost"
   huicui device list --venue 3"""
 
@@ -163,7 +165,25 @@ async def device_enroll(args: argparse.Namespace) -> int:
     print(f"# 设备 / device {out.device.id}，令牌只显示这一次 / token shown once", file=sys.stderr)
     print(f"# 指纹 / fingerprint: {out.fingerprint}", file=sys.stderr)
     print(f"# 在设备上运行 / run on the device:\n{out.command}", file=sys.stderr)
+    if out.enrollment is not None:
+        code = out.enrollment
+        print(f"# 或用手机浏览器扫描登记码（一次有效，{code.expires_at} 前）/ or scan the "
+              f"enrollment code with the phone (once, before {code.expires_at}):\n{code.text}",
+              file=sys.stderr)
+        if args.qr:
+            _write_qr(Path(args.qr), code)
+            print(f"# 登记码图片 / enrollment QR: {args.qr}", file=sys.stderr)
     return 0
+
+
+def _write_qr(path: Path, code) -> None:
+    """The enrollment QR as SVG (``.svg``) or PNG (anything else)."""
+    import base64
+
+    if path.suffix.lower() == ".svg":
+        path.write_text(code.qr_svg, encoding="utf-8")
+    else:
+        path.write_bytes(base64.b64decode(code.qr_png))
 
 
 async def device_list(args: argparse.Namespace) -> int:
@@ -289,6 +309,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument("--venue", type=int, required=True, help="场所编号 / venue id")
     c.add_argument("--name", required=True, help="设备名称，例如 1号闸机 / name, e.g. gate 1")
+    c.add_argument("--qr", metavar="FILE", help="把手机登记码写入 FILE（.png 或 .svg）/ write "
+                   "the phone's enrollment QR to FILE (.png or .svg)")
     c.set_defaults(func=run_async(device_enroll))
     c = ds.add_parser("list", help="列出设备 / list devices",
                       description="设备、状态、清单版本、最近同步 / devices, state, bundle "

@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
-from huicui.auth import ADMIN, ANY_STAFF, principal_of
+from huicui.auth import ADMIN, ANY_STAFF, count_failure, principal_of, public
 from huicui.context import Context
 from huicui.http import Id, Offset, OptionalId, PageOut, PageSize
 from huicui.plugins._names import VENUE_KIND_PATTERN
@@ -17,6 +17,9 @@ from huicui.venues.schemas import (
     DeviceIn,
     DeviceOut,
     DevicePatch,
+    EnrolledOut,
+    EnrollmentCodeOut,
+    EnrollmentExchangeIn,
     EnrollmentOut,
     PartnerIn,
     PartnerOut,
@@ -126,6 +129,32 @@ class DeviceController(Controller):
         self, ctx: NamedDependency[Context], request: Request, data: JSONBody[DeviceIn]
     ) -> EnrollmentOut:
         return await devices.enroll_device(ctx, principal_of(request), data)
+
+    @post(
+        "/{device_id:int}/enrollment-code",
+        guards=[ADMIN],
+        summary="A new one-time enrollment QR for a device (its phone gets a new token)",
+    )
+    async def enrollment_code(
+        self, ctx: NamedDependency[Context], request: Request, device_id: Id
+    ) -> EnrollmentCodeOut:
+        return await devices.new_enrollment_code(ctx, principal_of(request), device_id)
+
+    @post(
+        "/enrollment",
+        guards=[public],
+        status_code=200,
+        summary="Exchange a one-time enrollment code (the QR) for the device token",
+    )
+    async def exchange(
+        self, ctx: NamedDependency[Context], request: Request, data: JSONBody[EnrollmentExchangeIn]
+    ) -> EnrolledOut:
+        try:
+            return await devices.exchange_enrollment_code(ctx, data.secret)
+        except devices.EnrollmentCodeUnknown:
+            # A guessed code counts like a wrong token: logged, and 429 after a burst.
+            count_failure(request, "enrollment code")
+            raise
 
     @get("/{device_id:int}", guards=[ANY_STAFF], summary="One device (never its token)")
     async def read(self, ctx: NamedDependency[Context], device_id: Id) -> DeviceOut:

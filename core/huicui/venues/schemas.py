@@ -124,6 +124,20 @@ class DeviceOut(msgspec.Struct):
     created_at: str
 
 
+class EnrollmentCodeOut(msgspec.Struct):
+    """A one-time enrollment code for the browser verifier (``/verify/``).
+
+    ``text`` is what the QR holds: the page's address with the one-time secret and the
+    bundle-key fingerprint after ``#`` (never sent to a server by a browser). The phone
+    exchanges the secret once, before ``expires_at``, for the device token.
+    """
+
+    text: str
+    expires_at: str
+    qr_svg: str
+    qr_png: str  # base64 of the PNG
+
+
 class EnrollmentOut(msgspec.Struct):
     """Returned once when a device is created: the token is never shown again."""
 
@@ -131,6 +145,7 @@ class EnrollmentOut(msgspec.Struct):
     token: str
     fingerprint: str
     command: str
+    enrollment: EnrollmentCodeOut | None = None
     note_zh: str = "令牌只显示这一次；请在设备上运行 command 中的命令，并核对指纹。"
     note_en: str = (
         "The token is shown only this once; run `command` on the device and compare "
@@ -140,3 +155,18 @@ class EnrollmentOut(msgspec.Struct):
 
 class ReasonIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class EnrollmentExchangeIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The one-time secret of an enrollment code, as the phone read it."""
+
+    secret: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class EnrolledOut(msgspec.Struct):
+    """What a phone needs to start: its token (a new one: any earlier token stops working)."""
+
+    device_id: int
+    venue_id: int
+    token: str
+    fingerprint: str

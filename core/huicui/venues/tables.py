@@ -73,3 +73,17 @@ class DeviceGeneration(Table, tablename="device_generation"):
     """
 
     value = Integer(default=0)
+
+
+class DeviceEnrollment(Table, tablename="device_enrollment"):
+    """A one-time enrollment code: a phone scans it and exchanges it for the device token.
+
+    Only the SHA-256 of the secret is stored. ``used_at`` is set by the exchange in the same
+    statement that checks it is still unset, so two phones cannot both use one code.
+    """
+
+    device = ForeignKey(references=Device, index=True)
+    secret_hash = Varchar(length=64, unique=True, index=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
