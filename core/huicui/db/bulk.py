@@ -263,6 +263,15 @@ async def fetch(sql: str, params: Params) -> list[dict[str, Any]]:
     return await _execute(params.engine, sql, params.args)
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is the driver's refusal of a row that repeats a unique key."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return str(exc).startswith("UNIQUE constraint failed")
+    # asyncpg's UniqueViolationError, by its SQLSTATE: asyncpg is absent on SQLite-only
+    # installs.
+    return getattr(exc, "sqlstate", None) == "23505"
+
+
 # Bound parameters one IN (…) list may use, leaving room for a few others: within even
 # an old SQLite's 999.
 IN_CHUNK = 900

@@ -16,15 +16,15 @@ import re
 import uuid as uuidlib
 
 from huicui_verifier.records import MAX_BATCH, RedemptionRecord, SyncRequest, SyncResponse
+from piccolo.engine.finder import engine_finder
 
 from huicui.auth import Principal
 from huicui.context import Context
-from huicui.db import one_connection
-from huicui.db.bulk import IN_CHUNK, Params, fetch, insert_rows
+from huicui.db import is_postgres, one_connection
+from huicui.db.bulk import IN_CHUNK, Params, fetch, insert_rows, is_unique_violation
 from huicui.errors import HuicuiError, InvalidInput
 from huicui.sync import outbox
 from huicui.sync.tables import Redemption
-from huicui.venues.tables import Device
 
 _CTI = re.compile(r"^[0-9a-f]{16}$")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -147,25 +147,66 @@ async def ingest(
     assert venue_id is not None  # device principals always carry their venue
     check_batch(request, venue_id, int(now.timestamp()))
     records = request.records
-    new_ids: list[int] = []
-    seen = {Device.last_sync_at: now, Device.last_seen_at: now}
     if not records:
-        await Device.update(seen).where(Device.id == device.id)
+        await _seen(device.id, now)
         return SyncResponse(received=0, new=0, known=0)
     canonical = [canonical_uuid(r.uuid) for r in records]
+    engine = engine_finder()
+    # PostgreSQL: first as a plain INSERT. ON CONFLICT checks the uuid index for each row
+    # before inserting it and again while inserting (a speculative insertion), where a
+    # plain INSERT checks once: about 15% of the batch's time on the server. A batch
+    # sent before (rare: the device did not hear the answer) fails on the unique index,
+    # rolls back whole, and goes again skipping what is stored. Not inside a caller's
+    # transaction, which the failure would abort; not on SQLite, where DO NOTHING costs
+    # nothing more.
+    first_try_plain = is_postgres(engine) and engine.current_transaction.get() is None
+    try:
+        new_ids = await _write(
+            device.id, venue_id, records, canonical, now, skip_known=not first_try_plain
+        )
+    except Exception as exc:
+        if not (first_try_plain and is_unique_violation(exc)):
+            raise
+        new_ids = await _write(device.id, venue_id, records, canonical, now, skip_known=True)
+    if new_ids and ctx.outbox is not None:
+        ctx.outbox.wake()
+    return SyncResponse(received=len(records), new=len(new_ids), known=len(records) - len(new_ids))
+
+
+async def _write(
+    device_id: int,
+    venue_id: int,
+    records: list[RedemptionRecord],
+    canonical: list[str],
+    now: dt.datetime,
+    *,
+    skip_known: bool,
+) -> list[int]:
+    """One transaction: the lookups, the records, the device's sync time and the outbox
+    row; returns the ids stored. Without ``skip_known`` a stored uuid
+    fails the whole transaction."""
     # One transaction for the lookups and the writes: fewer round trips; on SQLite the
     # writers of this process queue on a lock meanwhile, not in SQLite's busy wait.
     async with one_connection(write=True):
         partner_id, memberships = await _lookups(venue_id, {r.cti for r in records})
         new_ids = await _store(
-            device.id, venue_id, partner_id, memberships, records, canonical, now
+            device_id, venue_id, partner_id, memberships, records, canonical, now, skip_known
         )
-        await Device.update(seen).where(Device.id == device.id)
+        await _seen(device_id, now)
         if new_ids:
-            await outbox.enqueue(device.id, venue_id, partner_id, new_ids, now)
-    if new_ids and ctx.outbox is not None:
-        ctx.outbox.wake()
-    return SyncResponse(received=len(records), new=len(new_ids), known=len(records) - len(new_ids))
+            await outbox.enqueue(device_id, venue_id, partner_id, new_ids, now)
+    return new_ids
+
+
+async def _seen(device_id: int, now: dt.datetime) -> None:
+    """Record the device's sync (written out: Piccolo's update costs more Python)."""
+    p = Params()
+    # Only placeholders are interpolated (one per use: SQLite's ``?`` are positional).
+    sql = (
+        f'UPDATE "device" SET "last_sync_at" = {p(now)}, "last_seen_at" = {p(now)} '  # noqa: S608
+        f'WHERE "id" = {p(device_id)}'
+    )
+    await fetch(sql, p)
 
 
 async def _store(
@@ -176,6 +217,7 @@ async def _store(
     records: list[RedemptionRecord],
     canonical: list[str],
     now: dt.datetime,
+    skip_known: bool,
 ) -> list[int]:
     rows: dict[str, dict] = {}
     for key, r in zip(canonical, records, strict=True):
@@ -199,6 +241,9 @@ async def _store(
     # No read first: records stored before (a retried batch, or a retry racing its
     # original) are skipped by DO NOTHING, and RETURNING names only what this one wrote.
     inserted = await insert_rows(
-        Redemption, list(rows.values()), on_conflict_do_nothing="uuid", returning="id"
+        Redemption,
+        list(rows.values()),
+        on_conflict_do_nothing="uuid" if skip_known else None,
+        returning="id",
     )
     return [row["id"] for row in inserted]
