@@ -152,10 +152,10 @@ async def _accepted_uses(
     out: list[Use] = []
     for i in range(0, len(ctis), CHUNK):
         p = Params()
-        listed = p.many(ctis[i : i + CHUNK])
+        listed = p.one_of(ctis[i : i + CHUNK])
         sql = (
             'SELECT "uuid", "certificate_id", "benefit", "venue", "at" FROM "redemption" '  # noqa: S608
-            f'WHERE "certificate_id" IN ({listed}) AND "decision" = {p("accept")} '
+            f'WHERE "certificate_id" {listed} AND "decision" = {p("accept")} '
             f'AND "at" >= {p(low)} AND "at" < {p(high)}'
         )
         out.extend(
