@@ -299,7 +299,7 @@ def run(bench: Bench) -> Outcome:
             "unless the batch repeats stored uuids. Plugins and misuse detection run after "
             "the answer. What remains is the database's own work: five indexes on "
             "redemption kept up for each row (the uuid key, certificate, membership, time, "
-            "partner and time), foreign-key checks on SQLite, and the commit's flush to "
+            "partner), foreign-key checks on SQLite, and the commit's flush to "
             "disk; the load average in the header says how much of the machine the run had."
         )
     elif results:

@@ -24,13 +24,12 @@ class Redemption(Table, tablename="redemption"):
     """
 
     # Each index is kept up by every synced record, so only those a query reads are
-    # here. UNIQUE already makes one for uuid. The settlement statement and a partner's
-    # listing read (partner, at), an index Piccolo cannot declare: migration venues_0005
-    # makes it. A listing by device or venue alone walks the ``at`` index.
+    # here (migration venues_0005). UNIQUE already makes one for uuid. A listing by
+    # device or venue walks the ``at`` index, newest first.
     uuid = Varchar(length=36, unique=True)
     device = ForeignKey(references=Device)
     venue = ForeignKey(references=Venue)
-    partner = ForeignKey(references=Partner)
+    partner = ForeignKey(references=Partner, index=True)  # the settlement statement
     certificate_id = Varchar(length=16, index=True)  # cti hex; may name no known certificate
     membership_id = Integer(null=True, default=None, index=True)
     benefit = Integer()  # filtered together with a certificate, partner or time, never alone
