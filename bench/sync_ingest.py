@@ -293,13 +293,14 @@ def run(bench: Bench) -> Outcome:
         out.notes.append(
             f"What holds it back ({TARGET_PER_S / slowest:.1f}× short on the slower backend): "
             + "; ".join(parts)
-            + ". The batch is one multi-row INSERT … ON CONFLICT DO NOTHING (on PostgreSQL "
-            "the rows as one JSON array read by jsonb_array_elements) with its outbox row "
-            "in one transaction; plugins and misuse detection run after the answer. What "
-            "remains is the database's own work: seven indexes on redemption kept up for "
-            "each row (the uuid key, device, venue, partner, certificate, membership, "
-            "time), foreign-key checks on SQLite, and the commit's flush to disk; the load "
-            "average in the header says how much of the machine the run had."
+            + ". On SQLite the batch is one multi-row INSERT … ON CONFLICT DO NOTHING with its "
+            "outbox row in one transaction; on PostgreSQL the whole upload (device times, "
+            "records read from one JSON array, outbox row) is one statement, a plain INSERT "
+            "unless the batch repeats stored uuids. Plugins and misuse detection run after "
+            "the answer. What remains is the database's own work: five indexes on "
+            "redemption kept up for each row (the uuid key, certificate, membership, time, "
+            "partner), foreign-key checks on SQLite, and the commit's flush to "
+            "disk; the load average in the header says how much of the machine the run had."
         )
     elif results:
         out.notes.append(

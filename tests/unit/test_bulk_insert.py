@@ -82,3 +82,20 @@ async def test_a_naive_time_is_stored_as_piccolo_would(db):
     await Redemption.insert(Redemption(**by_piccolo))
     stored = await Redemption.select(Redemption.at).order_by(Redemption.id)
     assert stored[0]["at"] == stored[1]["at"]
+
+
+async def test_one_of_finds_the_listed_values_among_other_parameters(db):
+    from huicui.db.bulk import Params, fetch, insert_rows
+    from huicui.sync.tables import Redemption
+
+    device, venue, partner = await _place()
+    at = [dt.datetime(2026, 11, 30, 8, n, tzinfo=SHANGHAI) for n in range(6)]
+    await insert_rows(Redemption, _rows(device, venue, partner, at))
+    p = Params()
+    wanted = [f"{n:016x}" for n in (1, 3, 4, 99)]
+    sql = (
+        f'SELECT "certificate_id" FROM "redemption" WHERE "venue" = {p(venue)} '
+        f'AND "certificate_id" {p.one_of(wanted)} AND "benefit" < {p(4)} '
+        'ORDER BY "certificate_id"'
+    )
+    assert [row["certificate_id"] for row in await fetch(sql, p)] == wanted[:2]

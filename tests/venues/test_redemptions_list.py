@@ -154,3 +154,23 @@ async def test_a_wrong_filter_is_a_problem_document_naming_it(client, tokens, pa
     assert body["title_zh"] and body["code"] and body["status"] == status
     if parameter:
         assert body["parameter"] == parameter
+
+
+async def test_redemption_keeps_only_the_indexes_its_queries_read(db):
+    """Every synced record updates each index: none is there that no query reads."""
+    from huicui.db import is_postgres
+    from piccolo.engine.finder import engine_finder
+
+    engine = engine_finder()
+    if is_postgres(engine):
+        sql = "SELECT indexdef AS d FROM pg_indexes WHERE tablename = 'redemption'"
+        rows = await engine._run_in_new_connection(sql)
+        found = {row["d"].split(" USING btree ")[1] for row in rows}
+        assert found == {"(id)", "(uuid)", "(certificate_id)", "(membership_id)", "(at)",
+                         "(partner)"}
+    else:
+        sql = ("SELECT sql AS d FROM sqlite_master WHERE type = 'index' "
+               "AND tbl_name = 'redemption' AND sql IS NOT NULL")
+        found = {row["d"].split(" ON ")[1] for row in await engine._run_in_new_connection(sql)}
+        assert found == {'"redemption" ("certificate_id")', '"redemption" ("membership_id")',
+                         '"redemption" ("at")', '"redemption" ("partner")'}

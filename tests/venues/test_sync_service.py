@@ -58,6 +58,23 @@ async def test_same_batch_twice_is_stored_once(client, tokens):
     assert r.json()["last_sync_at"] is not None
 
 
+async def test_a_batch_and_its_retry_racing_it_store_each_record_once(client, tokens):
+    """A device retries while its first upload is still being written: each record is
+    stored once and counted new by exactly one of the two answers."""
+    m, v, e = await _setup(client, tokens)
+    h = bearer(e["token"])
+    now = int(time.time())
+    first = [record(m["cti"], v["id"], now - 60 + i) for i in range(20)]
+    retry = [*first[5:], record(m["cti"], v["id"], now)]
+    answers = await asyncio.gather(
+        client.post(SYNC, headers=h, json={"records": first}),
+        client.post(SYNC, headers=h, json={"records": retry}),
+    )
+    assert [r.status_code for r in answers] == [200, 200]
+    assert sum(r.json()["new"] for r in answers) == 21
+    assert await _count() == 21
+
+
 async def test_a_bad_record_refuses_the_whole_batch_naming_it(client, tokens):
     m, v, e = await _setup(client, tokens)
     h = bearer(e["token"])

@@ -253,6 +253,18 @@ class Params:
         self.args.extend(values)
         return ",".join(f"${n}" for n in range(first, first + len(values)))
 
+    def one_of(self, values: Sequence[Any]) -> str:
+        """``IN (?, …)`` on SQLite, ``= ANY($n)`` with one array parameter on PostgreSQL.
+
+        Put it after a column name. On PostgreSQL the text is the same for any number of
+        values, so the statement is prepared and planned once per connection: an
+        ``IN`` list of a batch's few hundred placeholders was a new text, parsed and
+        planned again, nearly every time (most of a 10 ms lookup).
+        """
+        if not self.postgres:
+            return f"IN ({self.many(values)})"
+        return f"= ANY({self(list(values))})"
+
 
 async def fetch(sql: str, params: Params) -> list[dict[str, Any]]:
     """Rows (as dicts) of ``sql``, whose placeholders ``params`` wrote.
@@ -261,6 +273,15 @@ async def fetch(sql: str, params: Params) -> list[dict[str, Any]]:
     for timestamps are chosen by the declared column type, on the same connection).
     """
     return await _execute(params.engine, sql, params.args)
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is the driver's refusal of a row that repeats a unique key."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return str(exc).startswith("UNIQUE constraint failed")
+    # asyncpg's UniqueViolationError, by its SQLSTATE: asyncpg is absent on SQLite-only
+    # installs.
+    return getattr(exc, "sqlstate", None) == "23505"
 
 
 # Bound parameters one IN (…) list may use, leaving room for a few others: within even

@@ -76,6 +76,27 @@ def bounds(per: str, at: dt.datetime, tz_name: str) -> tuple[int, int]:
     return _bounds_of_day(per, at.astimezone(zone(tz_name)).date(), tz_name)
 
 
+class _Periods:
+    """:func:`bounds` for the uses of one batch, by epoch seconds: a use inside a period
+    already found reuses it without a time-zone conversion (a batch's hundreds of uses
+    fall in a few periods, and the conversion was most of the outbox's detection time)."""
+
+    def __init__(self, tz_name: str) -> None:
+        self.tz_name = tz_name
+        self.found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+
+    def __call__(self, per: str, at: dt.datetime) -> tuple[int, int]:
+        ts = at.timestamp()
+        known = self.found[per]
+        for start, end in known:
+            if start <= ts < end:
+                return start, end
+        period = bounds(per, at, self.tz_name)
+        known.append(period)
+        return period
+
+
+@lru_cache(maxsize=4096)
 def _local_date(ts: int, tz: dt.tzinfo) -> str:
     return dt.datetime.fromtimestamp(ts, tz).date().isoformat()
 
@@ -99,9 +120,10 @@ def over_limit(
     for use in uses:
         by_cert_benefit[(use.certificate_id, use.benefit)].append(use)
     groups: dict[str, tuple[Use, Limit, int, int]] = {}
+    periods = _Periods(tz_name)
     for use in new:
         for limit in limits.get(use.benefit, ()):
-            start, end = bounds(limit.per, use.at, tz_name)
+            start, end = periods(limit.per, use.at)
             key = f"{OVER_LIMIT}:{use.certificate_id}:{use.benefit}:{limit.per}"
             key += f":{_local_date(start, tz)}"
             if limit.scope == "venue":
@@ -223,15 +245,22 @@ def query_window(
     new: Iterable[Use], limits: Mapping[int, Sequence[Limit]], window: dt.timedelta, tz: dt.tzinfo
 ) -> tuple[dt.datetime, dt.datetime] | None:
     """The time range of earlier and later uses detection must see for ``new``."""
-    lows, highs = [], []
-    tz_name = str(tz)
+    periods = _Periods(str(tz))
+    first = last = None
+    low = high = None  # epoch seconds of the periods' bounds
     for use in new:
-        lows.append(use.at - window)
-        highs.append(use.at + window)
+        if first is None or use.at < first:
+            first = use.at
+        if last is None or use.at > last:
+            last = use.at
         for limit in limits.get(use.benefit, ()):
-            start, end = bounds(limit.per, use.at, tz_name)
-            lows.append(dt.datetime.fromtimestamp(start, dt.UTC))
-            highs.append(dt.datetime.fromtimestamp(end, dt.UTC))
-    if not lows:
+            start, end = periods(limit.per, use.at)
+            low = start if low is None or start < low else low
+            high = end if high is None or end > high else high
+    if first is None or last is None:
         return None
-    return min(lows), max(highs)
+    lowest, highest = first - window, last + window
+    if low is not None and high is not None:
+        lowest = min(lowest, dt.datetime.fromtimestamp(low, dt.UTC))
+        highest = max(highest, dt.datetime.fromtimestamp(high, dt.UTC))
+    return lowest, highest

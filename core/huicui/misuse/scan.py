@@ -108,7 +108,8 @@ async def detect(ctx: Context, new: Sequence[Use]) -> ScanResult:
     span = query_window(new, limits, window, ctx.tz)
     assert span is not None  # new is not empty
     async with one_connection(write=False):
-        stored = await _accepted_uses(sorted({u.certificate_id for u in new}), *span)
+        known = {u.uuid: u for u in new}
+        stored = await _accepted_uses(sorted({u.certificate_id for u in new}), *span, known)
         uses = list({u.uuid: u for u in [*stored, *new]}.values())
         coords = await _coordinates({u.venue_id for u in uses})
     findings = over_limit(new, uses, limits, ctx.tz) + impossible_travel(
@@ -141,20 +142,25 @@ async def membership_of(cti: str) -> int | None:
     return cert["membership_id"] if cert else None
 
 
-async def _accepted_uses(ctis: list[str], low: dt.datetime, high: dt.datetime) -> list[Use]:
+async def _accepted_uses(
+    ctis: list[str], low: dt.datetime, high: dt.datetime, known: dict[str, Use]
+) -> list[Use]:
+    """Stored accepted uses of ``ctis`` in ``[low, high)``; a row of ``known`` (the batch
+    itself, stored before it is told) comes back as that object, not built again."""
     # Written out rather than through Piccolo's is_in, which turned each of a batch's
     # hundreds of ids into a query fragment of its own in Python.
     out: list[Use] = []
     for i in range(0, len(ctis), CHUNK):
         p = Params()
-        listed = p.many(ctis[i : i + CHUNK])
+        listed = p.one_of(ctis[i : i + CHUNK])
         sql = (
             'SELECT "uuid", "certificate_id", "benefit", "venue", "at" FROM "redemption" '  # noqa: S608
-            f'WHERE "certificate_id" IN ({listed}) AND "decision" = {p("accept")} '
+            f'WHERE "certificate_id" {listed} AND "decision" = {p("accept")} '
             f'AND "at" >= {p(low)} AND "at" < {p(high)}'
         )
         out.extend(
-            Use(
+            known.get(row["uuid"])
+            or Use(
                 uuid=row["uuid"],
                 certificate_id=row["certificate_id"],
                 benefit=row["benefit"],

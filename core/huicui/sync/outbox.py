@@ -127,11 +127,11 @@ async def facts_of(ids: Sequence[int]) -> list[RedemptionFact]:
     if not ids:
         return []
     p = Params()
-    listed = p.many(list(ids))
+    listed = p.one_of(ids)
     # Only placeholders are interpolated; the ids are parameters.
     sql = (
         'SELECT "uuid", "certificate_id", "benefit", "venue", "partner", "device", "at", '  # noqa: S608
-        f'"decision", "reason", "companions" FROM "redemption" WHERE "id" IN ({listed}) '
+        f'"decision", "reason", "companions" FROM "redemption" WHERE "id" {listed} '
         'ORDER BY "id"'
     )
     return [

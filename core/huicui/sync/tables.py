@@ -23,11 +23,13 @@ class Redemption(Table, tablename="redemption"):
     never deleted. SQLite checks them still.
     """
 
-    # UNIQUE already makes an index; a second one only slows the sync ingest.
+    # Each index is kept up by every synced record, so only those a query reads are
+    # here (migration venues_0005). UNIQUE already makes one for uuid. A listing by
+    # device or venue walks the ``at`` index, newest first.
     uuid = Varchar(length=36, unique=True)
-    device = ForeignKey(references=Device, index=True)
-    venue = ForeignKey(references=Venue, index=True)
-    partner = ForeignKey(references=Partner, index=True)
+    device = ForeignKey(references=Device)
+    venue = ForeignKey(references=Venue)
+    partner = ForeignKey(references=Partner, index=True)  # the settlement statement
     certificate_id = Varchar(length=16, index=True)  # cti hex; may name no known certificate
     membership_id = Integer(null=True, default=None, index=True)
     benefit = Integer()  # filtered together with a certificate, partner or time, never alone
