@@ -24,7 +24,7 @@ class Redemption(Table, tablename="redemption"):
     """
 
     # Each index is kept up by every synced record, so only those a query reads are
-    # here (migration venues_0005). UNIQUE already makes one for uuid. A listing by
+    # here (migration venues_0007). UNIQUE already makes one for uuid. A listing by
     # device or venue walks the ``at`` index, newest first.
     uuid = Varchar(length=36, unique=True)
     device = ForeignKey(references=Device)

@@ -1,7 +1,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import ForeignKey
 
-ID = "2026-11-30T19:40:00:000000"
+ID = "2026-12-02T13:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "redemption: drop the device and venue indexes, which no query needs"
 
