@@ -44,11 +44,12 @@ test-postgres: install-test
 bench: install-test
 	$(PY) bench/run.py
 
-# The browser verifier's files (verifier/huicui_verifier/webapp/) from verifier/web/:
-# npm packages from the lock file, then the one build. The output is committed, so `make
+# The browser pages' files (verifier/huicui_verifier/webapp/) from verifier/web/ and its holder/:
+# npm packages from each lock file, then each build. The output is committed, so `make
 # run` needs no Node; the test suite checks it matches its sources.
 web:
 	cd verifier/web && npm ci --no-audit --no-fund && npm run build
+	cd verifier/web/holder && npm ci --no-audit --no-fund && npm run build
 
 lint: install-test
 	$(VENV)/bin/ruff check .

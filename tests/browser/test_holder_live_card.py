@@ -68,6 +68,15 @@ def activate(b, code: str) -> None:
     )
 
 
+def reload(b) -> None:
+    """Reload the page and wait for the new document: until then a command may still reach
+    the old one, or land between the two ("Not attached to an active page")."""
+    b.evaluate("window.__beforeReload = true; location.reload(); true")
+    b.wait_for(
+        "!window.__beforeReload && document.readyState === 'complete'", what="the reloaded page"
+    )
+
+
 def live_code(b, *, newer_than: int = 0) -> str:
     """The HB2 text of the QR on the phone's screen, read from a screenshot by zxing-cpp."""
     import zxingcpp
@@ -169,14 +178,14 @@ async def test_a_phone_card_in_chromium_is_verified_offline(
         code, d = verify(gate, "check", "--text", from_b, "--json")
         assert (code, d["reason"]) == (0, "ok"), d
         # Phone A, online again, is told that the card moved.
-        a.evaluate("location.reload(); true")
+        reload(a)
         a.wait_for(
             "document.getElementById('activate-error').innerText.includes('另一部手机')",
             what="phone A told that the card moved",
         )
 
     # The service is gone: phone B reopens the card from its own storage and still signs.
-    b.evaluate("location.reload(); true")
+    reload(b)
     offline = live_code(b, newer_than=hb2.decode(unseen).proof.time)
     code, d = verify(gate, "check", "--text", offline, "--json")
     assert (code, d["reason"]) == (0, "ok"), d

@@ -3,23 +3,19 @@ serves are exactly what its sources build to."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from huicui_test_support.node_packages import node_with_packages
 
 HOLDER = Path(__file__).resolve().parents[2] / "verifier" / "web" / "holder"
 
 
 @pytest.fixture(scope="module")
 def node() -> str:
-    path = shutil.which("node")
-    if path is None:
-        pytest.skip("node is not installed; the holder page's scripts need Node 18+")
-    if not (HOLDER / "node_modules" / "esbuild").is_dir():
-        pytest.skip("run `npm ci` in verifier/web/holder to build and test the holder page")
-    return path
+    """Node with the holder page's locked packages (``npm ci`` when they are missing)."""
+    return node_with_packages(HOLDER)
 
 
 def test_the_phone_writes_hb2_as_the_reference_does(node):

@@ -122,7 +122,9 @@ def test_offline_after_install_the_page_loads_decides_and_uploads_later(
     browser.send("Network.enable")
     browser.send("Network.emulateNetworkConditions", offline=True, latency=0,
                  downloadThroughput=-1, uploadThroughput=-1)
+    browser.evaluate("window.beforeReload = true")
     browser.send("Page.reload", ignoreCache=False)
+    browser.wait_for("!window.beforeReload", what="the page reloaded offline")
     ready(browser)
     shown = type_code(browser, rider["text"])
     assert shown["reason"] == "ok"
