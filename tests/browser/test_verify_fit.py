@@ -85,6 +85,9 @@ def test_verdicts_fit_the_phone_and_the_tablet(office, start_browser, tmp_path):
             shown = type_code(browser, rider["text"])
             assert shown["reason"] == reason or (state == "refused" and shown["reason"]), shown
             assert state in shown["cls"], shown
+            # This member has no ID document on file (the card carries "-"): said in words.
+            assert "未登记证件 no ID on file" in shown["text"], shown
+            assert "证件后四位 -" not in shown["text"], shown
             m = browser.evaluate(MEASURE)
             shots.append(_shot(browser, folder, f"{state}-{size}"))
             _assert_fits(m, f"{state} on the {size}")

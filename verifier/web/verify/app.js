@@ -165,7 +165,9 @@ function show(decision, record, { repeat = false } = {}) {
   if (decision.name) {
     const hb2Era = "id_check" in decision;
     const askId = Boolean(decision.id_last4) && (hb2Era ? decision.id_check : page.bundle && page.bundle.venue.static_card === "check_id");
-    holder.append(el("div", "", askId ? `${decision.name} · 证件后四位 ${decision.id_last4}` : decision.name));
+    // "-" is what the card carries when no ID document is on file: say so in words.
+    const last4 = decision.id_last4 === "-" ? "未登记证件 no ID on file" : `证件后四位 ${decision.id_last4}`;
+    holder.append(el("div", "", askId ? `${decision.name} · ${last4}` : decision.name));
     if (decision.accepted) {
       const [zh, en] = askId || hb2Era ? [decision.staff_check_zh, decision.staff_check_en] : ["核对姓名", "Check the name"];
       holder.append(el("div", "check", `${zh} · ${en}`));

@@ -152,7 +152,8 @@
           "p",
           "holder",
           node("span", "name", d.name),
-          node("span", "last4", `···${d.id_last4 || ""}`),
+          // "-" is what the card carries when no ID document is on file: say so in words.
+          node("span", "last4", d.id_last4 === "-" ? pair("未登记证件", "no ID on file") : `···${d.id_last4 || ""}`),
           node("small", "", pair("姓名 · 证件后四位", "name · ID last four")),
         ),
       );
