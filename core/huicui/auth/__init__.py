@@ -71,16 +71,25 @@ async def resolve_staff(token: str) -> Principal | None:
 Resolvers = dict[str, Resolver]
 
 
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer …`` value, or ``None`` when it is not one.
+
+    The one reading of the header: the no-change poll in front of Litestar
+    (:mod:`huicui.bundles.poll`) must accept exactly the tokens this path accepts.
+    """
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and 8 < len(token) < 200 else None
+
+
 async def authenticate(connection: ASGIConnection) -> Principal | None:
     """The caller's principal, cached on the connection; ``None`` when anonymous."""
     cached = connection.scope.get("state", {}).get("principal", "unset")
     if cached != "unset":
         return cached
-    header = connection.headers.get("authorization", "")
     principal = None
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() == "bearer" and 8 < len(token) < 200:
+    token = bearer_token(connection.headers.get("authorization", ""))
+    if token is not None:
         resolvers: Resolvers = connection.app.state.resolvers
         resolver = resolvers.get(token.split("_", 1)[0])
         if resolver is not None:

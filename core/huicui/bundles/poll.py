@@ -31,7 +31,7 @@ import logging
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from huicui.auth import DEVICE_PREFIX
+from huicui.auth import DEVICE_PREFIX, bearer_token
 from huicui.bundles.builder import BundleService, bundle_service, etag_matches
 from huicui.bundles.controller import POLL_CACHE
 from huicui.context import Context
@@ -48,17 +48,14 @@ POLL_PATHS = {
     "/bundle/heartbeat.cbor": False,
 }
 _CACHE = POLL_CACHE.encode()
-_DEVICE = (DEVICE_PREFIX + "_").encode()
+_DEVICE = DEVICE_PREFIX + "_"
 _BODY = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 def _device_token(value: bytes) -> str | None:
     """The token of an ``Authorization: Bearer hcd_…`` value, as ``authenticate`` reads it."""
-    scheme, _, token = value.decode("latin-1").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not 8 < len(token) < 200:
-        return None
-    return token if token.encode("latin-1").startswith(_DEVICE) else None
+    token = bearer_token(value.decode("latin-1"))
+    return token if token is not None and token.startswith(_DEVICE) else None
 
 
 class NoChangePoll:
